@@ -1,0 +1,52 @@
+# China regional trade warehouse. `make help` lists the targets.
+# Every target that reads the warehouse takes WAREHOUSE=path (default: the published file).
+
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+WAREHOUSE ?= warehouse/china_regional_trade.duckdb
+ROWS      ?= 10000000
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR  := $(CURDIR)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv build validate test lint export docs report bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(BIN)/.installed ## create .venv and install the pinned requirements
+
+build: venv ## dbt build into a new file, validate it, then publish it to $(WAREHOUSE)
+	$(BIN)/python scripts/build.py --warehouse $(WAREHOUSE)
+
+validate: venv ## Great Expectations on $(WAREHOUSE), read-only; Data Docs in warehouse/data_docs/
+	$(BIN)/python scripts/validate.py --warehouse $(WAREHOUSE)
+
+test: venv ## the whole test suite: lint (ruff, sqlfluff, dbt parse --warn-error) and pytest
+	$(BIN)/python -m pytest
+
+lint: venv ## only the linters
+	$(BIN)/python -m pytest tests/test_lint.py
+
+export: venv ## every mart as Parquet in warehouse/parquet/
+	$(BIN)/python scripts/export_parquet.py --warehouse $(WAREHOUSE)
+
+docs: venv ## the dbt docs site as one page: warehouse/docs/index.html
+	$(BIN)/python scripts/build_docs.py --warehouse $(WAREHOUSE)
+
+report: venv ## an offline HTML report with charts: warehouse/report/index.html
+	$(BIN)/python scripts/build_report.py --warehouse $(WAREHOUSE)
+
+bench: venv ## benchmark at ROWS rows (default 10 million); writes warehouse/bench/results.json
+	$(BIN)/python scripts/bench.py --rows $(ROWS)
+
+clean: ## remove build outputs (not the published warehouse)
+	rm -rf target logs warehouse/.build

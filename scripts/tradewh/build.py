@@ -1,0 +1,68 @@
+"""Build the warehouse into a new file, validate it, and only then publish it.
+
+The published file (``warehouse/china_regional_trade.duckdb`` by default) is never written in
+place: a failed build or validation leaves it byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from tradewh import PROJECT_ROOT
+from tradewh.dbt import DbtError, run_dbt
+
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
+
+
+def staging_path_for(warehouse: Path) -> Path:
+    """A fresh file beside the published one (same file system, so the final rename is atomic)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    build_dir = warehouse.parent / ".build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    return build_dir / f"{warehouse.stem}.{stamp}.{os.getpid()}.duckdb"
+
+
+def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
+    """dbt build -> validate -> publish. Returns a process exit code."""
+    warehouse = warehouse.resolve()
+    staging = staging_path_for(warehouse)
+    target_path = staging.with_suffix(".target")
+    try:
+        print(f"[build] dbt build into {staging}", flush=True)
+        run_dbt(["build", *(dbt_args or [])], database=staging, target_path=target_path)
+        from tradewh.validation import validate_warehouse
+
+        print(f"[build] validating {staging}", flush=True)
+        if not validate_warehouse(staging).success:
+            print(f"[build] validation failed: {warehouse} was NOT replaced", file=sys.stderr)
+            return 1
+        from tradewh.publish import publish
+
+        publish(staging, warehouse)
+        print(f"[build] published {warehouse}", flush=True)
+        return 0
+    except DbtError as exc:
+        print(f"[build] {exc}\n[build] dbt build failed: {warehouse} was NOT replaced", file=sys.stderr)
+        return 1
+    finally:
+        _remove_quietly(staging)
+        _remove_quietly(staging.with_name(staging.name + ".wal"))
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the published file to replace")
+    parser.add_argument("dbt_args", nargs="*", help="extra arguments for `dbt build` (after --)")
+    args = parser.parse_args(argv)
+    return build(args.warehouse, args.dbt_args)
