@@ -1,0 +1,331 @@
+"""Publish a built and validated warehouse so that BI tools left connected never notice.
+
+``publish(staging, warehouse)`` turns the file dbt just built into the file users open:
+
+1. It writes a *new* file next to the published one (same directory, so the same file system)
+   with ``ATTACH ... (STORAGE_VERSION 'v1.4.0')`` and ``COPY FROM DATABASE``, so DuckDB 1.4 and
+   later can open it whatever DuckDB version built it. DuckDB 1.4 is the long-term-support line,
+   and the version most BI drivers bundle at the time of writing.
+2. It adds ``meta.build_info`` (one row: build id, time, git commit, DuckDB and storage version)
+   and ``meta.table_row_counts``, so a BI user can see which build they are looking at.
+3. It checks that every table has the same rows as the staging file, and that every table and
+   column comment (the dbt descriptions, persisted as comments) survived; a comment that did not
+   is written again with ``COMMENT ON``.
+4. ``CHECKPOINT`` and ``DETACH``: the new file is complete on its own, with no ``.wal`` beside it.
+   It is flushed to disk (fsync) and made read-only on the file system (mode 0444).
+5. The published file, if any, is kept as ``<dir>/.previous/<name>`` (a hard link: no copy), then
+   ``os.replace`` swaps the new file in: one atomic rename.
+
+Why readers never notice: a reader that already has the old file open keeps reading the old inode
+(Linux keeps an unlinked file alive while it is open), so its view stays consistent until it
+reconnects. A reader that opens the path after the rename gets the new file; the path always
+names a complete file. The build never opens the published path for writing, so it never waits
+for, or fights over, the file lock a reader holds, and readers (which only take shared read
+locks) never see a lock error because of a build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import stat
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from tradewh import PROJECT_ROOT
+
+STORAGE_VERSION = "v1.4.0"
+"""The oldest DuckDB whose storage format the published file uses (DuckDB 1.4, the LTS line)."""
+
+META_SCHEMA = "meta"
+PREVIOUS_DIR = ".previous"
+
+
+class PublishError(RuntimeError):
+    """The new file could not be made safe to publish; the published file was left untouched."""
+
+
+@dataclass
+class PublishResult:
+    """What was published."""
+
+    warehouse: Path
+    build_id: str
+    storage_version: str
+    row_counts: dict[str, int] = field(default_factory=dict)
+    comments_reapplied: int = 0
+    previous: Path | None = None
+
+
+def previous_path_for(warehouse: Path) -> Path:
+    """Where the last published file is kept after a new one replaces it."""
+    return warehouse.parent / PREVIOUS_DIR / warehouse.name
+
+
+def publish(
+    staging: Path,
+    warehouse: Path,
+    *,
+    storage_version: str = STORAGE_VERSION,
+    build_id: str | None = None,
+    keep_previous: bool = True,
+) -> PublishResult:
+    """Copy ``staging`` into a compatible new file and atomically make it ``warehouse``."""
+    staging = Path(staging).resolve()
+    warehouse = Path(warehouse).resolve()
+    if not staging.is_file():
+        raise PublishError(f"nothing to publish: {staging} does not exist")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    build_id = build_id or _new_build_id()
+    candidate = warehouse.parent / f".{warehouse.name}.publishing-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        result = _write_candidate(staging, candidate, warehouse, storage_version, build_id)
+        _fsync(candidate)
+        candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        if keep_previous and warehouse.exists():
+            result.previous = _keep_previous(warehouse)
+        _remove_stale_wal(warehouse)
+        candidate.replace(warehouse)
+        _fsync(warehouse.parent)
+        return result
+    finally:
+        for leftover in (candidate, candidate.with_name(candidate.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _new_build_id() -> str:
+    now = dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+
+
+def _write_candidate(
+    staging: Path, candidate: Path, warehouse: Path, storage_version: str, build_id: str
+) -> PublishResult:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{_quote_literal(str(staging))}' as src (read_only)")
+        con.execute(
+            f"attach '{_quote_literal(str(candidate))}' as dst (storage_version '{_quote_literal(storage_version)}')"
+        )
+        con.execute("copy from database src to dst")
+        row_counts = _check_row_counts(con)
+        reapplied = _restore_comments(con)
+        _write_meta(
+            con,
+            build_id=build_id,
+            staging=staging,
+            warehouse=warehouse,
+            storage_version=storage_version,
+            row_counts=row_counts,
+        )
+        tags = con.execute("select tags from duckdb_databases() where database_name = 'dst'").fetchone()
+        written = (tags[0] or {}).get("storage_version", "") if tags else ""
+        if not written.startswith(storage_version):
+            raise PublishError(f"{candidate} was written with storage version {written!r}, not {storage_version!r}")
+        con.execute("checkpoint dst")
+        con.execute("detach dst")
+    except duckdb.Error as exc:
+        raise PublishError(f"could not write {candidate} from {staging}: {exc}") from exc
+    finally:
+        con.close()
+    wal = candidate.with_name(candidate.name + ".wal")
+    if wal.exists():
+        raise PublishError(f"{wal} is left after CHECKPOINT and DETACH: the new file is not complete on its own")
+    return PublishResult(
+        warehouse=warehouse,
+        build_id=build_id,
+        storage_version=storage_version,
+        row_counts=row_counts,
+        comments_reapplied=reapplied,
+    )
+
+
+def _user_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select schema_name, table_name from duckdb_tables()"
+        " where database_name = ? and not internal and not temporary order by 1, 2",
+        [database],
+    ).fetchall()
+
+
+def _check_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    src_tables = _user_tables(con, "src")
+    dst_tables = _user_tables(con, "dst")
+    if src_tables != dst_tables:
+        missing = sorted(set(src_tables) - set(dst_tables))
+        raise PublishError(f"tables missing after COPY FROM DATABASE: {missing}")
+    counts: dict[str, int] = {}
+    for schema, table in src_tables:
+        name = f"{_ident(schema)}.{_ident(table)}"
+        (src_n,) = con.execute(f"select count(*) from src.{name}").fetchone()
+        (dst_n,) = con.execute(f"select count(*) from dst.{name}").fetchone()
+        if src_n != dst_n:
+            raise PublishError(f"{schema}.{table}: {src_n} rows built but {dst_n} copied")
+        counts[f"{schema}.{table}"] = int(src_n)
+    return counts
+
+
+def _restore_comments(con: duckdb.DuckDBPyConnection) -> int:
+    """Write again any table, view or column comment that did not survive the copy."""
+    relation_comments = """
+        select schema_name, table_name, 'table' as kind, comment from duckdb_tables()
+        where database_name = ? and comment is not null and not internal
+        union all
+        select schema_name, view_name, 'view', comment from duckdb_views()
+        where database_name = ? and comment is not null and not internal
+    """
+    column_comments = """
+        select schema_name, table_name, column_name, comment from duckdb_columns()
+        where database_name = ? and comment is not null and not internal
+    """
+    reapplied = 0
+    src = con.execute(relation_comments, ["src", "src"]).fetchall()
+    dst = {(s, t): c for s, t, _, c in con.execute(relation_comments, ["dst", "dst"]).fetchall()}
+    for schema, name, kind, comment in src:
+        if dst.get((schema, name)) != comment:
+            con.execute(f"comment on {kind} dst.{_ident(schema)}.{_ident(name)} is '{_quote_literal(comment)}'")
+            reapplied += 1
+    src_cols = con.execute(column_comments, ["src"]).fetchall()
+    dst_cols = {(s, t, c): x for s, t, c, x in con.execute(column_comments, ["dst"]).fetchall()}
+    for schema, table, column, comment in src_cols:
+        if dst_cols.get((schema, table, column)) != comment:
+            target = f"dst.{_ident(schema)}.{_ident(table)}.{_ident(column)}"
+            con.execute(f"comment on column {target} is '{_quote_literal(comment)}'")
+            reapplied += 1
+    return reapplied
+
+
+def _write_meta(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    build_id: str,
+    staging: Path,
+    warehouse: Path,
+    storage_version: str,
+    row_counts: dict[str, int],
+) -> None:
+    (duckdb_version,) = con.execute("select version()").fetchone()
+    con.execute(f"create schema if not exists dst.{META_SCHEMA}")
+    con.execute(
+        f"""
+        create or replace table dst.{META_SCHEMA}.build_info (
+            build_id varchar not null primary key,
+            published_at_utc timestamp not null,
+            warehouse_name varchar not null,
+            git_commit varchar,
+            duckdb_version varchar not null,
+            storage_version varchar not null,
+            table_count integer not null,
+            total_rows bigint not null
+        )
+        """
+    )
+    con.execute(
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            build_id,
+            dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+            warehouse.name,
+            _git_commit(),
+            duckdb_version,
+            storage_version,
+            len(row_counts),
+            sum(row_counts.values()),
+        ],
+    )
+    con.execute(
+        f"""
+        create or replace table dst.{META_SCHEMA}.table_row_counts (
+            build_id varchar not null,
+            schema_name varchar not null,
+            table_name varchar not null,
+            row_count bigint not null,
+            primary key (schema_name, table_name)
+        )
+        """
+    )
+    rows = [(build_id, *name.split(".", 1), n) for name, n in row_counts.items()]
+    if rows:
+        con.executemany(f"insert into dst.{META_SCHEMA}.table_row_counts values (?, ?, ?, ?)", rows)
+    comments = {
+        "build_info": "One row describing the build published in this file: when, from which commit, in which format.",
+        "table_row_counts": "Rows in every table of this build, counted when it was published (a reader can "
+        "compare them with what it sees).",
+    }
+    for table, comment in comments.items():
+        con.execute(f"comment on table dst.{META_SCHEMA}.{table} is '{_quote_literal(comment)}'")
+    columns = {
+        "build_info.build_id": "Unique id of this build: UTC time it was published plus a random suffix.",
+        "build_info.published_at_utc": "When this file was published, in UTC.",
+        "build_info.warehouse_name": "File name the build was published as.",
+        "build_info.git_commit": "Commit of the project the build was made from (null outside git).",
+        "build_info.duckdb_version": "DuckDB version that wrote this file.",
+        "build_info.storage_version": "Storage format of this file: DuckDB versions from this one on can open it.",
+        "build_info.table_count": "Number of tables in the build (meta tables excluded).",
+        "build_info.total_rows": "Rows in all those tables together.",
+        "table_row_counts.build_id": "The build these counts belong to (meta.build_info.build_id).",
+        "table_row_counts.schema_name": "Schema of the table.",
+        "table_row_counts.table_name": "Name of the table.",
+        "table_row_counts.row_count": "Rows in the table when the build was published.",
+    }
+    for column, comment in columns.items():
+        con.execute(f"comment on column dst.{META_SCHEMA}.{column} is '{_quote_literal(comment)}'")
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
+
+
+def _keep_previous(warehouse: Path) -> Path | None:
+    """Hard-link the published file as .previous/<name> (same inode, so no copy and no extra space)."""
+    previous = previous_path_for(warehouse)
+    previous.parent.mkdir(exist_ok=True)
+    link = previous.with_name(f".{previous.name}.{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    try:
+        os.link(warehouse, link)
+    except OSError as exc:  # a file system without hard links: keep nothing rather than copy
+        print(f"[publish] could not keep the previous file: {exc}", flush=True)
+        return None
+    link.replace(previous)
+    return previous
+
+
+def _remove_stale_wal(warehouse: Path) -> None:
+    """A .wal beside the published path would be replayed onto the new file by the next writer: drop it."""
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if wal.exists():
+        print(f"[publish] removing stale {wal} (someone opened the published file read-write)", flush=True)
+        wal.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a directory's) contents to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(text: str) -> str:
+    return text.replace("'", "''")
