@@ -1,0 +1,93 @@
+"""The dbt docs site as one self-contained page: ``<warehouse dir>/docs/index.html``.
+
+``dbt docs generate --static`` (dbt 1.7+) writes ``static_index.html``: the docs app with the
+manifest (models, columns, descriptions, lineage) and the catalog (column types as built) inlined,
+so it opens from disk with no server and no network.
+
+dbt needs a database it may open read-write to read the catalog. It never gets the published
+file: during ``make build`` it reads the freshly built staging file before that file is removed;
+``make docs`` on its own copies the published file to a temporary folder (under the same file
+name, so the catalog name dbt expects is the same) and points dbt at the copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from tradewh.dbt import DbtError, run_dbt
+
+MARTS_FOLDER = "marts"
+
+
+def docs_dir_for(warehouse: Path) -> Path:
+    """``warehouse/docs/`` beside the published file."""
+    return Path(warehouse).resolve().parent / "docs"
+
+
+def generate_docs(database: Path, target_path: Path, out_dir: Path) -> Path:
+    """Run ``dbt docs generate --static`` against ``database`` and install the page as out_dir/index.html."""
+    run_dbt(["docs", "generate", "--static"], database=database, target_path=target_path, capture=True)
+    page = Path(target_path) / "static_index.html"
+    if not page.is_file():
+        raise DbtError(f"`dbt docs generate --static` wrote no {page}")
+    missing = missing_marts(page, Path(target_path) / "manifest.json")
+    if missing:
+        raise DbtError(f"{page} does not describe these marts: {', '.join(missing)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    partial = out_dir / f".index.html.partial-{os.getpid()}"
+    shutil.copyfile(page, partial)
+    partial.replace(target)
+    return target
+
+
+def mart_names(manifest_path: Path) -> list[str]:
+    """Names of the models under models/marts/ in a dbt manifest."""
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("fqn", [None, None])[1:2] == [MARTS_FOLDER]
+    )
+
+
+def missing_marts(page: Path, manifest_path: Path) -> list[str]:
+    """Marts from the manifest that the page does not carry."""
+    html = page.read_text(encoding="utf-8")
+    return [name for name in mart_names(manifest_path) if not re.search(rf"model\.[a-z_]+\.{name}\b", html)]
+
+
+def build_docs_site(warehouse: Path, out_dir: Path | None = None) -> Path:
+    """Docs for the published ``warehouse``, generated from a temporary copy of it."""
+    warehouse = Path(warehouse).resolve()
+    if not warehouse.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make build` first (or pass WAREHOUSE=path)")
+    out_dir = Path(out_dir) if out_dir is not None else docs_dir_for(warehouse)
+    with tempfile.TemporaryDirectory(prefix="tradewh-docs-") as tmp:
+        copy = Path(tmp) / warehouse.name
+        shutil.copyfile(warehouse, copy)
+        copy.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        page = generate_docs(copy, Path(tmp) / "target", out_dir)
+    return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file (not modified)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: docs/ beside the warehouse)")
+    args = parser.parse_args(argv)
+    try:
+        page = build_docs_site(args.warehouse, args.out)
+    except (FileNotFoundError, DbtError) as exc:
+        print(f"[docs] {exc}", file=sys.stderr)
+        return 1
+    print(f"[docs] wrote {page}")
+    return 0
