@@ -1,0 +1,704 @@
+"""Ingest GACC online query platform exports (stats.customs.gov.cn) into the landing zone.
+
+One call ingests one *query*: its part files (one download holds at most 10,000 rows), the flow,
+the period and the currency chosen on the platform (they are not written in the files).
+
+Steps, all outside the landing zone until the very end:
+
+1. Inspect every part: size, encoding of the header line (UTF-8 with or without BOM, else GBK,
+   read as its superset GB18030), header columns, currency column (美元 or 人民币).
+2. GBK parts are transcoded to UTF-8 in streaming chunks into a private temporary directory
+   (DuckDB reads only UTF-8, UTF-16 and Latin-1 without the ``encodings`` extension).
+3. DuckDB ``read_csv`` loads every part as text into a temporary in-memory database that spills
+   to disk (``memory_limit``), keeping each row's file and line.
+4. Validation in SQL; every fault is collected and reported together, naming file, line, column
+   and value. Nothing is written when anything is wrong.
+5. Normalisation (province -> GB/T 2260 code, partner name -> ISO3, HS code text with leading
+   zeros, values as decimals), a content hash of the normalised query (independent of file
+   names, part order, encoding and BOM), and one Parquet file per query vintage, copied into
+   ``<landing>/gacc/flow=<flow>/period=<period>/currency=<currency>/`` under a hidden name and
+   renamed into place (atomic on one file system), under an exclusive lock on the landing root.
+
+Same content again -> nothing is written. Different content for the same flow, period, currency
+and region -> a new vintage file beside the old one; the dbt models publish the latest
+``ingested_at`` per flow, period, currency and region and keep the others queryable.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from tqdm import tqdm
+
+from tradewh.ingest_common import REFERENCE_DIR, IngestError, landing_root, read_reference
+
+# The platform's header, mapped to the names used from here on. The value column is 美元 or 人民币.
+FIXED_COLUMNS: dict[str, str] = {
+    "商品编码": "hs_code",
+    "商品名称": "hs_name",
+    "贸易伙伴编码": "gacc_partner_code",
+    "贸易伙伴名称": "gacc_partner_name",
+    "贸易方式编码": "trade_mode_code",
+    "贸易方式名称": "trade_mode_name",
+    "注册地编码": "registration_code",
+    "注册地名称": "registration_name",
+    "第一数量": "quantity_1",
+    "第一计量单位": "unit_1",
+    "第二数量": "quantity_2",
+    "第二计量单位": "unit_2",
+}
+VALUE_COLUMNS: dict[str, str] = {"美元": "usd", "人民币": "cny"}
+ALL_COLUMNS = [*FIXED_COLUMNS, *VALUE_COLUMNS]
+COLUMN_LABEL = {internal: label for label, internal in FIXED_COLUMNS.items()}
+
+FLOWS = ("export", "import")
+CURRENCIES = ("usd", "cny")
+PERIOD_PATTERN = re.compile(r"^(?P<year>(19|20)\d\d)(-(?P<month>0[1-9]|1[0-2]))?$")
+NUMBER_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+NEGATIVE_PATTERN = r"^-[0-9]+(\.[0-9]+)?$"
+MAX_LISTED = 20  # faults of one kind listed in full before "... and N more" (unmapped partners: all)
+CHUNK_BYTES = 4 * 1024 * 1024
+HEADER_PROBE_BYTES = 64 * 1024
+UTF8_BOM = codecs.BOM_UTF8
+PARTNER_CROSSWALK = "ref_gacc_partner_names"
+PARTNER_OVERRIDES = "ref_gacc_partner_name_overrides"
+LINE_IN_DUCKDB_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+
+
+@dataclass
+class Part:
+    """One part file of a query, as inspected."""
+
+    index: int
+    path: Path
+    encoding: str = "utf-8"  # 'utf-8', 'utf-8-sig' or 'gbk'
+    header: list[str] = field(default_factory=list)
+    currency: str | None = None
+    readable_path: Path | None = None  # the UTF-8 file DuckDB reads (the original, or a transcoded copy)
+    rows: int = 0
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+@dataclass
+class IngestResult:
+    """What an ingest did."""
+
+    status: str  # 'new' (first vintage), 'revision' (supersedes), 'unchanged', 'validated' (dry run)
+    content_hash: str
+    rows: int
+    path: Path | None
+    flow: str
+    period: str
+    currency: str
+    region_codes: list[str]
+    value_total: float
+    superseded: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_period(period: str) -> tuple[int, int | None]:
+    """'2023' -> (2023, None); '2023-07' -> (2023, 7); anything else is refused."""
+    match = PERIOD_PATTERN.match(period or "")
+    if not match:
+        raise IngestError(f"--period {period!r}: expected YYYY (a year) or YYYY-MM (one month)")
+    month = match.group("month")
+    return int(match.group("year")), int(month) if month else None
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. inspect
+# ---------------------------------------------------------------------------------------------
+
+
+def inspect_part(index: int, path: Path) -> Part:
+    """Size, encoding and header of one part; refuses empty, undecodable or malformed headers."""
+    part = Part(index=index, path=path)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(f"{path}: empty file (0 bytes)")
+    with path.open("rb") as handle:
+        probe = handle.read(HEADER_PROBE_BYTES)
+    body = probe[len(UTF8_BOM) :] if probe.startswith(UTF8_BOM) else probe
+    newline = body.find(b"\n")
+    if newline < 0 and size > HEADER_PROBE_BYTES:
+        raise IngestError(f"{path}: line 1 is longer than {HEADER_PROBE_BYTES} bytes: not a platform export")
+    header_bytes = (body if newline < 0 else body[:newline]).rstrip(b"\r")
+    if not header_bytes.strip():
+        raise IngestError(f"{path}: empty file (no header line)")
+    if probe.startswith(UTF8_BOM):
+        part.encoding = "utf-8-sig"
+        header_text = _decode_or_refuse(header_bytes, "utf-8", path, offset=len(UTF8_BOM))
+    else:
+        try:
+            header_text = header_bytes.decode("utf-8")
+            part.encoding = "utf-8"
+        except UnicodeDecodeError:
+            header_text = _decode_or_refuse(header_bytes, "gb18030", path, offset=0)
+            part.encoding = "gbk"
+    part.header = [column.strip() for column in next(csv.reader([header_text]))]
+    return part
+
+
+def _decode_or_refuse(data: bytes, encoding: str, path: Path, offset: int) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 4].hex(" ")
+        raise IngestError(
+            f"{path}: line 1: undecodable bytes at byte {offset + exc.start} ({bad}): neither UTF-8 nor GBK"
+        ) from None
+
+
+def check_headers(parts: Sequence[Part], currency: str) -> None:
+    """Every part has the platform's columns, one currency, and the same header as the others."""
+    problems = [problem for part in parts for problem in _header_problems(part)]
+    if problems:
+        raise IngestError(problems)
+    first = parts[0]
+    for part in parts[1:]:
+        if part.currency != first.currency:
+            problems.append(
+                f"parts of one query have different currencies: {first.name} has {first.currency} "
+                f"({_value_label(first.currency)}), {part.name} has {part.currency} ({_value_label(part.currency)})"
+            )
+        elif part.header != first.header:
+            differences = [
+                f"column {position}: {theirs!r} where {first.name} has {ours!r}"
+                for position, (ours, theirs) in enumerate(zip(first.header, part.header, strict=False), start=1)
+                if ours != theirs
+            ]
+            problems.append(
+                f"parts of one query have different headers: {part.name}: line 1: "
+                + ("; ".join(differences) or "a different number of columns")
+            )
+    if problems:
+        raise IngestError(problems)
+    if first.currency != currency:
+        raise IngestError(
+            f"{first.name}: line 1: the value column is {_value_label(first.currency)} ({first.currency}) "
+            f"but --currency {currency} was given"
+        )
+
+
+def _header_problems(part: Part) -> list[str]:
+    """Faults of one part's header; sets ``part.currency`` when there is exactly one value column."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, column in enumerate(part.header, start=1):
+        if column in seen:
+            problems.append(f"{part.name}: line 1, column {position}: duplicated column {column!r}")
+        seen.add(column)
+        if column not in ALL_COLUMNS:
+            problems.append(
+                f"{part.name}: line 1, column {position}: unknown column {column!r} "
+                f"(expected the platform's columns: {','.join(FIXED_COLUMNS)},美元|人民币)"
+            )
+    missing = [column for column in FIXED_COLUMNS if column not in seen]
+    if missing:
+        problems.append(f"{part.name}: line 1: missing column(s) {', '.join(missing)}")
+    value_columns = [column for column in part.header if column in VALUE_COLUMNS]
+    if not value_columns:
+        problems.append(f"{part.name}: line 1: missing the value column 美元 (usd) or 人民币 (cny)")
+    elif len(value_columns) > 1:
+        problems.append(f"{part.name}: line 1: both 美元 and 人民币 columns; export one currency per query")
+    else:
+        part.currency = VALUE_COLUMNS[value_columns[0]]
+    return problems
+
+
+def _value_label(currency: str | None) -> str:
+    return {value: label for label, value in VALUE_COLUMNS.items()}.get(currency or "", "?")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. transcode GBK in streaming chunks
+# ---------------------------------------------------------------------------------------------
+
+
+def transcode_to_utf8(part: Part, target: Path, progress: bool = False) -> None:
+    """Stream ``part`` (GBK/GB18030) to ``target`` as UTF-8; undecodable bytes name line and offset."""
+    decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    consumed = 0
+    lines_before = 0
+    bar = _progress_bar(part.path.stat().st_size, f"transcoding {part.path.name}", progress)
+    with part.path.open("rb") as source, target.open("wb") as sink:
+        while True:
+            chunk = source.read(CHUNK_BYTES)
+            final = not chunk
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                _refuse_undecodable(
+                    part=part, chunk=chunk, exc=exc, consumed=consumed, lines_before=lines_before, final=final
+                )
+            sink.write(text.encode("utf-8"))
+            if final:
+                break
+            consumed += len(chunk)
+            lines_before += chunk.count(b"\n")
+            if bar is not None:
+                bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+
+
+def _refuse_undecodable(
+    *,
+    part: Part,
+    chunk: bytes,
+    exc: UnicodeDecodeError,
+    consumed: int,
+    lines_before: int,
+    final: bool,
+) -> None:
+    if final:
+        raise IngestError(
+            f"{part.name}: truncated: the file ends inside a multi-byte character "
+            f"(at byte {consumed}, line {lines_before + 1})"
+        ) from None
+    # The decoder's input was its own pending bytes followed by this chunk.
+    data = exc.object if isinstance(exc.object, bytes) else chunk
+    start_in_chunk = max(exc.start - (len(data) - len(chunk)), 0)
+    offset = consumed + start_in_chunk
+    line = lines_before + chunk[:start_in_chunk].count(b"\n") + 1
+    bad = data[exc.start : exc.start + 4].hex(" ")
+    raise IngestError(
+        f"{part.name}: line {line}: undecodable bytes at byte {offset} ({bad}): not valid GBK "
+        "(the header line was GBK, so the file was read as GBK)"
+    ) from None
+
+
+def _progress_bar(total: int, label: str, enabled: bool) -> tqdm | None:
+    if not enabled or total < 64 * 1024 * 1024:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, desc=label, file=sys.stderr, leave=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3.-5. load, validate, normalise, write
+# ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _workspace(tmp_root: Path | None) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="tradewh-ingest-", dir=tmp_root))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _connect(workdir: Path, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute(f"set temp_directory = '{_sql_text(str(workdir / 'spill'))}'")
+    con.execute(f"set memory_limit = '{_sql_text(memory_limit)}'")
+    con.execute("set preserve_insertion_order = true")
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    return con
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def load_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> None:
+    """Every part into table ``raw_rows`` (all text) with its file index and line number."""
+    internal = [*FIXED_COLUMNS.values(), "value"]
+    column_list = ", ".join(f"{name} varchar" for name in internal)
+    con.execute(f"create table raw_rows (file_index integer, line_no bigint, {column_list})")
+    for part in parts:
+        names = [FIXED_COLUMNS.get(column, "value") for column in part.header]
+        columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+        readable = _sql_text(str(part.readable_path))
+        before = con.execute("select count(*) from raw_rows").fetchone()[0]
+        try:
+            con.execute(
+                f"""
+                insert into raw_rows
+                select {part.index}, null, {", ".join(internal)}
+                from read_csv(
+                    '{readable}', header = true, auto_detect = false, columns = {columns},
+                    delim = ',', quote = '"', escape = '"', strict_mode = true,
+                    null_padding = false, parallel = true
+                )
+                """
+            )
+        except duckdb.Error as exc:
+            raise _csv_error(part, exc) from None
+        after = con.execute("select count(*) from raw_rows").fetchone()[0]
+        part.rows = after - before
+        if part.rows == 0:
+            raise IngestError(f"{part.name}: empty file: a header but no data rows")
+        # rowid follows insertion order (preserve_insertion_order), so the line is rowid - first + 2.
+        con.execute(f"update raw_rows set line_no = rowid - {before} + 2 where file_index = {part.index}")
+
+
+def _csv_error(part: Part, exc: duckdb.Error) -> IngestError:
+    message = str(exc)
+    match = LINE_IN_DUCKDB_ERROR.search(message)
+    where = f"line {match.group(1)}" if match else "somewhere"
+    if "Invalid unicode" in message:
+        return IngestError(f"{part.name}: {where}: undecodable bytes: not valid UTF-8 (the header line was UTF-8)")
+    if "Expected Number of Columns" in message:
+        detail = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        counts = f" ({detail.group(2)} columns where the header has {detail.group(1)})" if detail else ""
+        return IngestError(f"{part.name}: {where}: truncated or malformed row{counts}")
+    if "quote" in message.lower():
+        return IngestError(f"{part.name}: {where}: truncated or malformed row (unterminated quoted value)")
+    first_line = message.splitlines()[0] if message else repr(exc)
+    return IngestError(f"{part.name}: {where}: cannot be read as CSV: {first_line}")
+
+
+def _load_reference_tables(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    regions = [
+        (row["customs_registration_code"], row["region_code"])
+        for row in read_reference("ref_regions", reference_dir)
+        if row["customs_registration_code"]
+    ]
+    con.execute("create table ref_regions (registration_code varchar, region_code varchar)")
+    con.executemany("insert into ref_regions values (?, ?)", regions)
+    partners = [(row["gacc_name"], row["iso3"]) for row in read_reference(PARTNER_CROSSWALK, reference_dir)]
+    con.execute("create table ref_partners (gacc_name varchar, iso3 varchar)")
+    con.executemany("insert into ref_partners values (?, ?)", partners)
+    modes = [(row["trade_mode_code"],) for row in read_reference("ref_trade_modes", reference_dir)]
+    con.execute("create table ref_trade_modes (trade_mode_code varchar)")
+    con.executemany("insert into ref_trade_modes values (?)", modes)
+
+
+def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]:
+    """Every fault in ``raw_rows``; returns warnings (unknown trade modes), raises on faults."""
+    names = {part.index: part.name for part in parts}
+    value_label = _value_label(parts[0].currency)
+    problems: list[str] = []
+
+    def located(where_sql: str, column: str, label: str, reason: str) -> None:
+        rows = con.execute(
+            f"""
+            select file_index, line_no, {column}, count(*) over () as n
+            from raw_rows where {where_sql}
+            order by file_index, line_no limit {MAX_LISTED}
+            """
+        ).fetchall()
+        for file_index, line_no, value, _ in rows:
+            problems.append(f"{names[file_index]}: line {line_no}, column {label}: {reason} {value!r}")
+        if rows and rows[0][3] > len(rows):
+            problems.append(f"... and {rows[0][3] - len(rows)} more rows with {reason.rstrip(':')} in {label}")
+
+    # numbers: the value must be there; quantities may be empty (no second unit)
+    located("trim(coalesce(value, '')) = ''", "value", value_label, "empty value:")
+    located(f"regexp_matches(trim(value), '{NEGATIVE_PATTERN}')", "value", value_label, "negative value:")
+    located(
+        f"trim(value) <> '' and not regexp_matches(trim(value), '{NUMBER_PATTERN}') "
+        f"and not regexp_matches(trim(value), '{NEGATIVE_PATTERN}')",
+        "value",
+        value_label,
+        "not a number:",
+    )
+    for column in ("quantity_1", "quantity_2"):
+        located(
+            f"trim(coalesce({column}, '')) <> '' and not regexp_matches(trim({column}), '{NUMBER_PATTERN}')",
+            column,
+            COLUMN_LABEL[column],
+            "not a non-negative number:",
+        )
+    located(
+        "not regexp_matches(trim(coalesce(hs_code, '')), '^[0-9]{1,10}$')",
+        "hs_code",
+        "商品编码",
+        "not an HS code (digits only):",
+    )
+    located("trim(coalesce(gacc_partner_name, '')) = ''", "gacc_partner_name", "贸易伙伴名称", "empty partner name:")
+    located("trim(coalesce(trade_mode_code, '')) = ''", "trade_mode_code", "贸易方式编码", "empty trade mode code:")
+
+    # provinces: known 2-digit customs registration codes
+    unknown_regions = con.execute(
+        """
+        select trim(coalesce(r.registration_code, '')) as code, min(r.file_index), min(r.line_no), count(*)
+        from raw_rows as r
+        anti join ref_regions as g on trim(coalesce(r.registration_code, '')) = g.registration_code
+        group by 1 order by 1
+        """
+    ).fetchall()
+    problems.extend(
+        f"{names[f]}: line {line}, column 注册地编码: unknown province code {code!r} ({n} rows; "
+        "expected a 2-digit customs registration code such as '65', see seeds/reference/ref_regions.csv)"
+        for code, f, line, n in unknown_regions
+    )
+
+    # partners: every unmapped name, listed in full
+    unmapped = con.execute(
+        """
+        select trim(r.gacc_partner_name) as name, min(r.file_index), min(r.line_no), count(*)
+        from raw_rows as r
+        anti join ref_partners as p on trim(r.gacc_partner_name) = p.gacc_name
+        where trim(coalesce(r.gacc_partner_name, '')) <> ''
+        group by 1 order by 1
+        """
+    ).fetchall()
+    if unmapped:
+        problems.append(f"{len(unmapped)} unmapped partner name(s) (贸易伙伴名称):")
+        problems.extend(
+            f"{names[f]}: line {line}, column 贸易伙伴名称: unmapped partner name {name!r} ({n} rows)"
+            for name, f, line, n in unmapped
+        )
+
+    # duplicates: one row per product, partner, trade mode and province in the whole query
+    duplicates = con.execute(
+        f"""
+        select
+            trim(hs_code), trim(gacc_partner_name), trim(trade_mode_code), trim(registration_code),
+            list(file_index order by file_index, line_no), list(line_no order by file_index, line_no),
+            count(*) over () as n
+        from raw_rows
+        group by 1, 2, 3, 4 having count(*) > 1
+        order by min(file_index), min(line_no) limit {MAX_LISTED}
+        """
+    ).fetchall()
+    for hs, partner, mode, region, files, lines, _ in duplicates:
+        at = ", ".join(f"{names[f]}: line {line}" for f, line in zip(files, lines, strict=True))
+        problems.append(
+            f"duplicated row (商品编码 {hs}, 贸易伙伴名称 {partner}, 贸易方式编码 {mode}, 注册地编码 {region}) at {at}"
+        )
+    if duplicates and duplicates[0][6] > len(duplicates):
+        problems.append(f"... and {duplicates[0][6] - len(duplicates)} more duplicated keys")
+
+    if problems:
+        hint = None
+        if unmapped:
+            hint = (
+                "To map a partner name, add a row 'gacc_name,iso3,note' to "
+                "seeds/reference/ref_gacc_partner_name_overrides.csv, then run "
+                "`python scripts/ingest.py partner-names` to regenerate "
+                "seeds/reference/ref_gacc_partner_names.csv, and ingest again."
+            )
+        raise IngestError(problems, hint)
+
+    unknown_modes = con.execute(
+        """
+        select trim(r.trade_mode_code), any_value(trim(r.trade_mode_name)), count(*)
+        from raw_rows as r anti join ref_trade_modes as m on trim(r.trade_mode_code) = m.trade_mode_code
+        group by 1 order by 1
+        """
+    ).fetchall()
+    return [
+        f"trade mode {code} {name!r} ({n} rows) is not in seeds/reference/ref_trade_modes.csv: "
+        "kept with the name from the file; add it to the seed for an English name"
+        for code, name, n in unknown_modes
+    ]
+
+
+def normalise(con: duckdb.DuckDBPyConnection, flow: str, period: str, currency: str, parts: Sequence[Part]) -> None:
+    """Table ``normalised``: codes, ISO3, decimals; drops ``raw_rows``."""
+    year, month = parse_period(period)
+    encodings = ", ".join(f"({part.index}, '{_sql_text(part.path.name)}', '{part.encoding}')" for part in parts)
+    con.execute("create table part_files (file_index integer, source_file varchar, source_encoding varchar)")
+    con.execute(f"insert into part_files values {encodings}")
+    con.execute(
+        f"""
+        create table normalised as
+        select
+            '{flow}' as flow,
+            '{period}' as period,
+            '{"month" if month else "year"}' as period_kind,
+            {year} as year,
+            {month if month else "null"}::integer as month,
+            '{currency}' as currency,
+            g.region_code,
+            trim(r.registration_code) as customs_registration_code,
+            trim(r.registration_name) as registration_name,
+            case when length(trim(r.hs_code)) % 2 = 1 then '0' || trim(r.hs_code) else trim(r.hs_code) end
+                as hs_code,
+            trim(r.hs_name) as hs_name,
+            trim(r.gacc_partner_code) as gacc_partner_code,
+            trim(r.gacc_partner_name) as gacc_partner_name,
+            p.iso3 as partner_iso3,
+            trim(r.trade_mode_code) as trade_mode_code,
+            trim(r.trade_mode_name) as trade_mode_name,
+            cast(nullif(trim(r.quantity_1), '') as decimal(24, 4)) as quantity_1,
+            nullif(trim(r.unit_1), '') as unit_1,
+            cast(nullif(trim(r.quantity_2), '') as decimal(24, 4)) as quantity_2,
+            nullif(trim(r.unit_2), '') as unit_2,
+            cast(trim(r.value) as decimal(20, 2)) as value,
+            f.source_file,
+            r.line_no as source_line,
+            f.source_encoding
+        from raw_rows as r
+        inner join ref_regions as g on trim(r.registration_code) = g.registration_code
+        inner join ref_partners as p on trim(r.gacc_partner_name) = p.gacc_name
+        inner join part_files as f on r.file_index = f.file_index
+        """
+    )
+    con.execute("drop table raw_rows")
+
+
+def content_hash(con: duckdb.DuckDBPyConnection) -> tuple[str, int, list[str], float]:
+    """Hash of the normalised query, independent of row order, file names, encoding and BOM."""
+    count, digest, regions, total = con.execute(
+        """
+        select
+            count(*),
+            cast(bit_xor(md5_number(concat_ws('|',
+                flow, period, currency, region_code, hs_code, coalesce(hs_name, ''),
+                coalesce(gacc_partner_code, ''), gacc_partner_name, partner_iso3,
+                trade_mode_code, coalesce(trade_mode_name, ''),
+                coalesce(cast(quantity_1 as varchar), ''), coalesce(unit_1, ''),
+                coalesce(cast(quantity_2 as varchar), ''), coalesce(unit_2, ''),
+                cast(value as varchar)
+            ))) as varchar),
+            list(distinct region_code order by region_code),
+            cast(sum(value) as double)
+        from normalised
+        """
+    ).fetchone()
+    return hashlib.sha256(f"gacc-v1|{count}|{digest}".encode()).hexdigest(), count, regions, total
+
+
+def partition_dir(root: Path, flow: str, period: str, currency: str) -> Path:
+    return root / "gacc" / f"flow={flow}" / f"period={period}" / f"currency={currency}"
+
+
+def existing_vintages(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.parquet")) if directory.is_dir() else []
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Exclusive lock on the landing root directory itself (no lock file is left behind)."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def ingest_gacc(
+    files: Sequence[Path | str],
+    *,
+    flow: str,
+    period: str,
+    currency: str,
+    root: Path | str | None = None,
+    reference_dir: Path = REFERENCE_DIR,
+    dry_run: bool = False,
+    tmp_dir: Path | None = None,
+    memory_limit: str = "1GB",
+    threads: int | None = None,
+    progress: bool = False,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Validate the parts of one query and land them as one Parquet vintage; see the module docstring."""
+    if flow not in FLOWS:
+        raise IngestError(f"--flow {flow!r}: expected one of {', '.join(FLOWS)}")
+    if currency not in CURRENCIES:
+        raise IngestError(f"--currency {currency!r}: expected one of {', '.join(CURRENCIES)}")
+    parse_period(period)
+    if not files:
+        raise IngestError("no files given")
+    paths = [Path(file) for file in files]
+    if len({path.resolve() for path in paths}) != len(paths):
+        raise IngestError("the same file is given twice: " + ", ".join(map(str, paths)))
+    root_path = landing_root(root)
+    parts = [inspect_part(index, path) for index, path in enumerate(paths)]
+    check_headers(parts, currency)
+    target_dir = partition_dir(root_path, flow, period, currency)
+
+    with _workspace(tmp_dir) as workdir:
+        _make_readable(parts, workdir, progress)
+        con = _connect(workdir, memory_limit, threads)
+        try:
+            _load_reference_tables(con, reference_dir)
+            load_parts(con, parts)
+            warnings = validate(con, parts)
+            normalise(con, flow, period, currency, parts)
+            digest, rows, regions, total = content_hash(con)
+            result = IngestResult(
+                status="validated",
+                content_hash=digest,
+                rows=rows,
+                path=None,
+                flow=flow,
+                period=period,
+                currency=currency,
+                region_codes=regions,
+                value_total=total,
+                warnings=warnings,
+            )
+            same = [path for path in existing_vintages(target_dir) if path.stem.endswith(digest[:16])]
+            if same:
+                result.status, result.path = "unchanged", same[0]
+                return result
+            if dry_run:
+                return result
+            ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+            file_name = f"{ingested_at:%Y%m%dT%H%M%S%fZ}_{digest[:16]}.parquet"
+            staged = workdir / file_name
+            stamp = ingested_at.replace(tzinfo=None).isoformat(sep=" ")
+            con.execute(
+                f"""
+                copy (
+                    select
+                        '{digest}' as query_hash,
+                        cast('{stamp}' as timestamp) as ingested_at,
+                        *
+                    from normalised
+                ) to '{_sql_text(str(staged))}' (format parquet, compression zstd)
+                """
+            )
+        finally:
+            con.close()
+        _land(staged, root_path, target_dir, digest, result)
+        return result
+
+
+def _land(staged: Path, root: Path, target_dir: Path, digest: str, result: IngestResult) -> None:
+    """Move the staged Parquet into its partition under the lock: hidden copy, fsync, rename."""
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        same = [path for path in existing_vintages(target_dir) if path.stem.endswith(digest[:16])]
+        if same:  # another process landed the same content meanwhile
+            result.status, result.path = "unchanged", same[0]
+            return
+        result.superseded = existing_vintages(target_dir)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        hidden = target_dir / f".{staged.name}.partial"
+        try:
+            shutil.copyfile(staged, hidden)
+            with hidden.open("rb") as handle:
+                os.fsync(handle.fileno())
+            hidden.rename(target_dir / staged.name)
+        finally:
+            hidden.unlink(missing_ok=True)
+    result.path = target_dir / staged.name
+    result.status = "revision" if result.superseded else "new"
+
+
+def _make_readable(parts: Sequence[Part], workdir: Path, progress: bool) -> None:
+    """UTF-8 parts are read in place; GBK parts through a transcoded copy in ``workdir``."""
+    for part in parts:
+        if part.encoding == "gbk":
+            part.readable_path = workdir / f"part{part.index}.utf8.csv"
+            transcode_to_utf8(part, part.readable_path, progress=progress)
+        else:
+            part.readable_path = part.path.resolve()
