@@ -1,0 +1,20 @@
+{#- The columns that identify one published fact: who, when, which flow, with whom, what. -#}
+{% macro fact_key_columns() -%}
+    {{ return(['region_code', 'period_start', 'period_end', 'flow', 'partner_scope', 'product']) }}
+{%- endmacro %}
+
+{#- Join condition: the two relations describe the same fact. -#}
+{% macro same_fact(left, right) -%}
+    {%- for column in fact_key_columns() %}
+    {{ 'and ' if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    True when the intervals [lower, upper] of two figures overlap; a null upper bound (an
+    'over X' figure) is unbounded above.
+-#}
+{% macro intervals_overlap(left, right, suffix='native') -%}
+    ({{ left }}.lower_bound_{{ suffix }} <= coalesce({{ right }}.upper_bound_{{ suffix }}, {{ left }}.lower_bound_{{ suffix }})
+        and {{ right }}.lower_bound_{{ suffix }} <= coalesce({{ left }}.upper_bound_{{ suffix }}, {{ right }}.lower_bound_{{ suffix }}))
+{%- endmacro %}

@@ -1,0 +1,253 @@
+{#-
+    Every published figure that fails a consistency check, one row per figure and rule, with the
+    numbers compared. Hard rules keep the figure out of the facts; soft rules list it and keep
+    it (the finding is worth knowing, the figure is still the best there is).
+-#}
+
+with
+
+figures as (
+    select * from {{ ref('int_published_figures_ranked') }}
+),
+
+rejections as (
+    select * from {{ ref('int_published_figure_rejections') }}
+),
+
+ytd as (
+    select * from {{ ref('int_region_trade_ytd') }}
+),
+
+monthly as (
+    select * from {{ ref('int_region_trade_monthly') }}
+),
+
+hard as (
+    select
+        rejections.figure_id,
+        rejections.rule_code,
+        'hard' as severity,
+        rejections.compared_figure_id,
+        rejections.observed_value,
+        rejections.expected_value,
+        rejections.compared_currency as comparison_currency,
+        case rejections.rule_code
+            when 'usd_cny_mismatch' then
+                'The US-dollar figure does not match the yuan figure ' || rejections.compared_figure_id
+                || ' at the period''s exchange rates: expected about '
+                || cast(round(rejections.expected_value / 1e6, 1) as varchar) || ' million US dollars, printed '
+                || cast(round(rejections.observed_value / 1e6, 2) as varchar) || ' million ('
+                || cast(round(rejections.expected_value / rejections.observed_value, 2) as varchar)
+                || ' times too small'
+                || case
+                    when rejections.expected_value / rejections.observed_value between 9 and 11.5
+                        then ': a decimal-place error, off by ten times'
+                    else ''
+                end
+                || '). Kept out of the facts; the US-dollar value is converted from yuan instead.'
+            when 'part_exceeds_whole' then
+                'A part is larger than its whole: this partner scope exceeds ' || rejections.compared_figure_id
+                || ' for the same region, period, flow and product. Kept out of the facts.'
+            when 'ytd_decreasing' then
+                'Year-to-date value below the earlier year-to-date figure ' || rejections.compared_figure_id
+                || ' of the same year: cumulative figures cannot fall. Kept out of the facts.'
+        end as explanation
+    from rejections
+),
+
+revised as (
+    select
+        earlier.figure_id,
+        'revised' as rule_code,
+        'soft' as severity,
+        earlier.revised_by_figure_id as compared_figure_id,
+        earlier.value_native as observed_value,
+        later.value_native as expected_value,
+        earlier.currency as comparison_currency,
+        'Superseded by a later publication of the same figure (' || earlier.revised_by_figure_id
+        || ', published ' || cast(later.published_on as varchar)
+        || ') that differs beyond rounding; the later vintage is published.' as explanation
+    from figures as earlier
+    inner join figures as later
+        on later.figure_id = earlier.revised_by_figure_id
+),
+
+sources_disagree as (
+    select
+        other.figure_id,
+        'sources_disagree' as rule_code,
+        'soft' as severity,
+        chosen.figure_id as compared_figure_id,
+        other.value_native as observed_value,
+        chosen.value_native as expected_value,
+        other.currency as comparison_currency,
+        'Disagrees beyond rounding with ' || chosen.figure_id || ' (' || chosen.value_as_printed
+        || '), the more precise or more authoritative figure for the same fact, which is published.'
+            as explanation
+    from figures as other
+    inner join figures as chosen
+        on
+            {{ same_fact('other', 'chosen') }}
+            and chosen.currency = other.currency
+            and chosen.is_selected
+    where
+        not other.is_selected
+        and other.revised_by_figure_id is null
+        and not other.is_usd_cny_mismatch
+        and other.value_native is not null
+        and not {{ intervals_overlap('other', 'chosen') }}
+),
+
+flows as (
+    select
+        total.region_code,
+        total.period_start,
+        total.period_end,
+        total.partner_scope,
+        total.product,
+        total.figure_id_cny as figure_id,
+        total.value_cny as total_cny,
+        export.value_cny + import.value_cny as export_plus_import_cny,
+        export.figure_id_cny as export_figure_id,
+        import.figure_id_cny as import_figure_id,
+        total.lower_bound_cny as total_low,
+        total.upper_bound_cny as total_high,
+        export.lower_bound_cny + import.lower_bound_cny as parts_low,
+        export.upper_bound_cny + import.upper_bound_cny as parts_high
+    from ytd as total
+    inner join ytd as export
+        on
+            export.region_code = total.region_code
+            and export.period_start = total.period_start
+            and export.period_end = total.period_end
+            and export.partner_scope = total.partner_scope
+            and export.product = total.product
+            and export.flow = 'export'
+    inner join ytd as import
+        on
+            import.region_code = total.region_code
+            and import.period_start = total.period_start
+            and import.period_end = total.period_end
+            and import.partner_scope = total.partner_scope
+            and import.product = total.product
+            and import.flow = 'import'
+    where
+        total.flow = 'total'
+        and total.figure_id_cny is not null
+        and export.figure_id_cny is not null
+        and import.figure_id_cny is not null
+),
+
+flow_sum_mismatch as (
+    select
+        figure_id,
+        'flow_sum_mismatch' as rule_code,
+        'soft' as severity,
+        export_figure_id || '+' || import_figure_id as compared_figure_id,
+        total_cny as observed_value,
+        export_plus_import_cny as expected_value,
+        'CNY' as comparison_currency,
+        'Exports (' || export_figure_id || ') plus imports (' || import_figure_id
+        || ') differ from the total beyond the rounding of the three figures.' as explanation
+    from flows
+    where
+        total_low > coalesce(parts_high, total_low)
+        or parts_low > coalesce(total_high, parts_low)
+),
+
+growth_mismatch as (
+    select
+        coalesce(figure_id_growth, figure_id_cny) as figure_id,
+        'growth_mismatch' as rule_code,
+        'soft' as severity,
+        prior_year_figure_id as compared_figure_id,
+        yoy_pct_reported as observed_value,
+        yoy_pct_computed as expected_value,
+        'pct' as comparison_currency,
+        'Reported growth ' || cast(yoy_pct_reported as varchar) || '% vs '
+        || cast(round(yoy_pct_computed, 1) as varchar) || '% computed from the prior-year figure '
+        || prior_year_figure_id || ' (' || cast(round(prior_year_value_cny / 1e9, 2) as varchar)
+        || ' bn yuan). The reported rate implies a prior-year base of '
+        || cast(round(value_cny / (1 + yoy_pct_reported / 100) / 1e9, 2) as varchar)
+        || ' bn yuan: customs compute growth on revised prior-year data.' as explanation
+    from ytd
+    where abs(yoy_pct_reported - yoy_pct_computed) > {{ var('growth_tolerance_pp') }}
+),
+
+monthly_revision as (
+    select
+        reported.figure_id,
+        'monthly_reported_vs_derived' as rule_code,
+        'soft' as severity,
+        derived.figure_id || '-' || derived.subtracted_figure_id as compared_figure_id,
+        reported.value_cny as observed_value,
+        derived.value_cny as expected_value,
+        'CNY' as comparison_currency,
+        'The single-month figure differs from the difference of the year-to-date figures '
+        || derived.figure_id || ' and ' || derived.subtracted_figure_id
+        || ' (revisions do that). Both are kept; the reported month is published.' as explanation
+    from monthly as reported
+    inner join monthly as derived
+        on
+            derived.region_code = reported.region_code
+            and derived.year = reported.year
+            and derived.month = reported.month
+            and derived.month_start = reported.month_start
+            and derived.flow = reported.flow
+            and derived.partner_scope = reported.partner_scope
+            and derived.product = reported.product
+            and derived.value_basis = 'derived'
+    where
+        reported.value_basis = 'reported'
+        and abs(reported.value_cny - derived.value_cny) > 0.001 * reported.value_cny
+),
+
+unioned as (
+    select * from hard
+    union all
+    select * from revised
+    union all
+    select * from sources_disagree
+    union all
+    select * from flow_sum_mismatch
+    union all
+    select * from growth_mismatch
+    union all
+    select * from monthly_revision
+),
+
+described as (
+    select
+        unioned.figure_id || ':' || unioned.rule_code as issue_id,
+        unioned.figure_id,
+        unioned.rule_code,
+        unioned.severity,
+        unioned.severity = 'hard' as is_excluded_from_facts,
+        figures.region_code,
+        figures.period_start,
+        figures.period_end,
+        figures.flow,
+        figures.partner_scope,
+        figures.product,
+        figures.value_as_printed,
+        figures.unit_as_printed,
+        figures.qualifier,
+        figures.yoy_as_printed,
+        figures.source_kind,
+        figures.source_reference,
+        figures.published_on,
+        unioned.compared_figure_id,
+        unioned.comparison_currency,
+        unioned.observed_value,
+        unioned.expected_value,
+        case
+            when unioned.expected_value <> 0 and unioned.comparison_currency <> 'pct'
+                then 100 * (unioned.observed_value / unioned.expected_value - 1)
+        end as deviation_pct,
+        unioned.explanation
+    from unioned
+    inner join figures
+        on figures.figure_id = unioned.figure_id
+)
+
+select * from described

@@ -1,0 +1,66 @@
+{#-
+    NBS annual trade by location of importers/exporters for the 31 provinces, with yuan values,
+    growth, share of the national total (the sum of the 31) and rank. Yuan values use the PBOC
+    annual average central parity where the project has it (ref_fx_annual), otherwise the mean
+    of the ECB-derived monthly rates of the year; `fx_rate_kind` says which.
+-#}
+
+with
+
+provinces as (
+    select * from {{ ref('stg_nbs__trade_by_importer_location_annual') }}
+),
+
+regions as (
+    select * from {{ ref('ref_regions') }}
+),
+
+fx_annual as (
+    select * from {{ ref('ref_fx_annual') }}
+),
+
+fx_monthly_mean as (
+    select
+        year,
+        avg(cny_per_usd) as cny_per_usd,
+        count(*) as months
+    from {{ ref('ref_fx_monthly') }}
+    group by year
+),
+
+with_fx as (
+    select
+        provinces.region_code,
+        regions.macro_region,
+        regions.has_land_border,
+        provinces.year,
+        cast(provinces.value_usd as double) as value_usd,
+        cast(provinces.value_usd as double) * cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double)
+            as value_cny,
+        cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double) as cny_per_usd,
+        coalesce(fx_annual.rate_kind, 'ecb_monthly_mean') as fx_rate_kind
+    from provinces
+    inner join regions
+        on regions.region_code = provinces.region_code
+    left join fx_annual
+        on fx_annual.year = provinces.year
+    left join fx_monthly_mean
+        on fx_monthly_mean.year = provinces.year and fx_monthly_mean.months = 12
+),
+
+measured as (
+    select
+        with_fx.*,
+        case
+            when lag(year) over by_region = year - 1
+                then 100 * (value_usd / lag(value_usd) over by_region - 1)
+        end as yoy_pct,
+        100 * value_usd / sum(value_usd) over by_year as share_of_national_pct,
+        rank() over (partition by year order by value_usd desc) as national_rank
+    from with_fx
+    window
+        by_region as (partition by region_code order by year),
+        by_year as (partition by year)
+)
+
+select * from measured

@@ -1,0 +1,144 @@
+{#-
+    Monthly values. Derived ones come from differencing consecutive year-to-date figures of the
+    same year (never summing year-to-date figures); reported ones are single-month figures a
+    release printed. January and February are released combined (since 2020): the first period
+    of a year ending in February is kept as one combined period and flagged. When two
+    consecutive year-to-date figures are more than a month apart, the difference covers several
+    months and says so (`months_covered`). Only exact yuan figures are differenced: a bound
+    ('over', 'nearly') minus another is not a value.
+    Where a reported and a derived value exist for the same month, both are kept and the
+    reported one (customs' own monthly figure, on revised data) is published.
+-#}
+
+with
+
+ytd as (
+    select * from {{ ref('int_region_trade_ytd') }}
+),
+
+accepted as (
+    select * from {{ ref('int_published_figures_accepted') }}
+),
+
+fx_monthly as (
+    select * from {{ ref('ref_fx_monthly') }}
+),
+
+exact_ytd as (
+    select * from ytd
+    where figure_id_cny is not null and (qualifier is null or qualifier = 'about')
+),
+
+chained as (
+    select
+        exact_ytd.*,
+        lag(month_end) over series as previous_month_end,
+        lag(value_cny) over series as previous_value_cny,
+        lag(figure_id_cny) over series as previous_figure_id
+    from exact_ytd
+    window series as (
+        partition by region_code, year, flow, partner_scope, product
+        order by month_end
+    )
+),
+
+derived as (
+    select
+        region_code,
+        year,
+        coalesce(previous_month_end + 1, 1) as month_start,
+        month_end as month,
+        month_end - coalesce(previous_month_end, 0) as months_covered,
+        flow,
+        partner_scope,
+        product,
+        value_cny - coalesce(previous_value_cny, 0) as value_cny,
+        'derived' as value_basis,
+        figure_id_cny as figure_id,
+        previous_figure_id as subtracted_figure_id
+    from chained
+    -- The first figure of a year is a monthly value only when it covers January or Jan-Feb.
+    where previous_month_end is not null or month_end <= 2
+),
+
+reported as (
+    select
+        region_code,
+        year,
+        month_start,
+        month_end as month,
+        month_end - month_start + 1 as months_covered,
+        flow,
+        partner_scope,
+        product,
+        value_cny,
+        'reported' as value_basis,
+        figure_id,
+        cast(null as varchar) as subtracted_figure_id
+    from accepted
+    where period_kind = 'month' and currency = 'CNY'
+),
+
+unioned as (
+    select * from derived
+    union all
+    select * from reported
+),
+
+with_fx as (
+    select
+        unioned.region_code,
+        unioned.year,
+        unioned.month_start,
+        unioned.month,
+        unioned.months_covered,
+        unioned.flow,
+        unioned.partner_scope,
+        unioned.product,
+        unioned.value_cny,
+        unioned.value_cny / avg(fx_monthly.cny_per_usd) as value_usd,
+        unioned.value_basis,
+        unioned.figure_id,
+        unioned.subtracted_figure_id
+    from unioned
+    inner join fx_monthly
+        on
+            fx_monthly.year = unioned.year
+            and fx_monthly.month between unioned.month_start and unioned.month
+    group by
+        unioned.region_code,
+        unioned.year,
+        unioned.month_start,
+        unioned.month,
+        unioned.months_covered,
+        unioned.flow,
+        unioned.partner_scope,
+        unioned.product,
+        unioned.value_cny,
+        unioned.value_basis,
+        unioned.figure_id,
+        unioned.subtracted_figure_id
+),
+
+flagged as (
+    select
+        *,
+        month_start = 1 and month = 2 as is_jan_feb_combined,
+        -- Published: the reported value where a release printed one for the same period.
+        value_basis = 'reported' or not exists (
+            select 1
+            from unioned as other
+            where
+                other.value_basis = 'reported'
+                and other.region_code = with_fx.region_code
+                and other.year = with_fx.year
+                and other.month = with_fx.month
+                and other.month_start = with_fx.month_start
+                and other.flow = with_fx.flow
+                and other.partner_scope = with_fx.partner_scope
+                and other.product = with_fx.product
+        ) as is_published
+    from with_fx
+)
+
+select * from flagged

@@ -1,0 +1,31 @@
+with
+
+provinces as (
+    select * from {{ ref('int_province_trade_annual') }}
+),
+
+regions as (
+    select * from {{ ref('dim_region') }}
+),
+
+final as (
+    select
+        provinces.region_code,
+        regions.region_name_en,
+        regions.region_name_zh,
+        provinces.macro_region,
+        provinces.has_land_border,
+        provinces.year,
+        provinces.value_usd,
+        provinces.value_cny,
+        provinces.cny_per_usd,
+        provinces.fx_rate_kind,
+        provinces.yoy_pct,
+        provinces.share_of_national_pct,
+        provinces.national_rank
+    from provinces
+    inner join regions
+        on regions.region_code = provinces.region_code
+)
+
+select * from final
