@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from tradewh import PROJECT_ROOT
+from tradewh.bi_outputs import refresh_outputs
 from tradewh.dbt import DbtError, run_dbt
+from tradewh.publish import PublishError, publish
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
@@ -40,13 +42,14 @@ def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
         if not validate_warehouse(staging).success:
             print(f"[build] validation failed: {warehouse} was NOT replaced", file=sys.stderr)
             return 1
-        from tradewh.publish import publish
-
-        publish(staging, warehouse)
-        print(f"[build] published {warehouse}", flush=True)
-        return 0
+        result = publish(staging, warehouse)
+        print(f"[build] published {warehouse} (build {result.build_id}, storage {result.storage_version})", flush=True)
+        return refresh_outputs(warehouse, staging=staging, target_path=target_path)
     except DbtError as exc:
         print(f"[build] {exc}\n[build] dbt build failed: {warehouse} was NOT replaced", file=sys.stderr)
+        return 1
+    except PublishError as exc:
+        print(f"[build] {exc}\n[build] publication failed: {warehouse} was NOT replaced", file=sys.stderr)
         return 1
     finally:
         _remove_quietly(staging)
