@@ -1,0 +1,141 @@
+"""Wall time and peak memory (RSS) of a command and every process it starts.
+
+Method (Linux, no psutil):
+- a sampler thread walks the process tree under the child every ``interval`` seconds (50 ms by
+  default), reading each process's parent from ``/proc/<pid>/stat`` and its resident set from
+  ``/proc/<pid>/statm``, and keeps the largest *sum* over the tree; this counts pages shared
+  between processes once per process, so it errs high, never low;
+- ``os.wait4`` on the child returns its ``ru_maxrss``: the exact peak of the largest single
+  process among the child and the descendants it waited for, however short the spike.
+The reported peak is the larger of the two. A spike shorter than the interval in a tree of
+several processes can be missed by the first and is then under-reported by at most the other
+processes' RSS at that moment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured command."""
+
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    sampled_tree_peak_bytes: int
+    maxrss_bytes: int
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return self.peak_rss_bytes / 2**20
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid for every process now visible in /proc."""
+    out = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # the command name (field 2) is in parentheses and may contain spaces
+        fields = stat[stat.rfind(")") + 2 :].split()
+        out[int(entry.name)] = int(fields[1])
+    return out
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Sum of the resident sets of ``root`` and its descendants now."""
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            total += int((PROC / str(pid) / "statm").read_text().split()[1]) * PAGE_SIZE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class TreeSampler:
+    """Background thread keeping the peak of ``tree_rss_bytes(root)``."""
+
+    def __init__(self, root: int, interval: float = 0.05) -> None:
+        self.root = root
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(self.root))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(
+    command: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    stdout: int | None = None,
+    interval: float = 0.05,
+) -> tuple[Measured, str]:
+    """Run ``command``; returns (measurement, captured stdout or '')."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(command),
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        stdout=stdout,
+        text=True,
+    )
+    with TreeSampler(process.pid, interval) as sampler:
+        output = process.stdout.read() if process.stdout is not None else ""
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stdout is not None:
+        process.stdout.close()
+    maxrss = usage.ru_maxrss * 1024  # kilobytes on Linux
+    return (
+        Measured(
+            returncode=process.returncode,
+            seconds=seconds,
+            peak_rss_bytes=max(sampler.peak, maxrss),
+            sampled_tree_peak_bytes=sampler.peak,
+            maxrss_bytes=maxrss,
+        ),
+        output,
+    )
