@@ -168,7 +168,7 @@ def section_province_totals(con: duckdb.DuckDBPyConnection) -> Section:
         bars,
         title=f"Foreign trade by province, {year}",
         axis_label=f"Imports + exports, {year}, billion US dollars",
-        value_format=lambda v: svg.fmt(v, 0 if abs(v) >= 10 else 1),
+        value_format=lambda v: svg.fmt(v, 0 if abs(v) >= 10 or float(v).is_integer() else 1),
     )
     return Section(
         "totals",
@@ -207,7 +207,7 @@ def section_province_growth(con: duckdb.DuckDBPyConnection) -> Section:
         bars,
         title=f"Growth of foreign trade by province, {year}",
         axis_label=f"Change against {year - 1}, % (US dollar values)",
-        value_format=lambda v: f"{svg.fmt(v, 0 if abs(v) >= 10 else 1)}%",
+        value_format=lambda v: f"{svg.fmt(v, 0 if abs(v) >= 10 or float(v).is_integer() else 1)}%",
     )
     return Section(
         "growth",
@@ -379,28 +379,39 @@ def section_bloc_shares(con: duckdb.DuckDBPyConnection) -> Section:
         f"<div class='legend'>{legend}</div>{chart}<p class='note'>Horizontal axis: the last month of the "
         "year-to-date period (Jan to that month).</p>"
     )
-    top = max(rows, key=lambda r: (int(r["year"]), int(r["month_end"]), float(r["share_pct"])))
-    ca5 = sorted((r for r in rows if r["partner_scope"] == "central_asia_5"), key=lambda r: (r["year"], r["month_end"]))
-    takeaway = (
-        f"In {_ytd_label(int(top['year']), int(top['month_end']))}, "
-        f"{SCOPE_NAMES.get(str(top['partner_scope']), top['partner_scope'])} took "
-        f"{float(top['share_pct']):.0f}% of the region's trade"
-    )
-    if len(ca5) >= 2:
-        takeaway += (
-            f"; the five Central Asian countries went from {float(ca5[0]['share_pct']):.0f}% "
-            f"({_ytd_label(int(ca5[0]['year']), int(ca5[0]['month_end']))}) to {float(ca5[-1]['share_pct']):.0f}% "
-            f"({_ytd_label(int(ca5[-1]['year']), int(ca5[-1]['month_end']))})"
-        )
+    takeaway = _bloc_takeaway(scopes)
     return Section(
         "blocs",
         "Partner-bloc shares over time (Xinjiang)",
-        takeaway + ".",
+        takeaway,
         chart,
         "Each point: a partner scope's year-to-date trade divided by all partners' for the same period, as "
         "published (marts.fct_region_trade_ytd). Customs narrowed 'along the Belt and Road' to all partner "
         "countries in 2023; the two are separate lines, never joined. Dashed: single countries.",
     )
+
+
+def _bloc_takeaway(scopes: dict[str, list[dict[str, object]]]) -> str:
+    """One or two sentences on how the blocs' shares moved, from the first to the last release."""
+    sentences = []
+    for scope in ("central_asia_5", "belt_and_road_along", "belt_and_road", "rcep", "asean"):
+        points = sorted(scopes.get(scope, []), key=lambda r: (int(r["year"]), int(r["month_end"])))
+        if not points:
+            continue
+        name = SCOPE_NAMES.get(scope, scope)
+        first, last = points[0], points[-1]
+        when_first = _ytd_label(int(first["year"]), int(first["month_end"]))
+        when_last = _ytd_label(int(last["year"]), int(last["month_end"]))
+        if len(points) == 1:
+            sentences.append(f"{name}: {float(last['share_pct']):.0f}% of the region's trade in {when_last}.")
+        else:
+            sentences.append(
+                f"{name}: {float(first['share_pct']):.0f}% of the region's trade in {when_first}, "
+                f"{float(last['share_pct']):.0f}% in {when_last}."
+            )
+        if len(sentences) == 2:
+            break
+    return " ".join(sentences) or "Partner scopes as a share of the region's total, release by release."
 
 
 def _ytd_label(year: int, month_end: int) -> str:
@@ -412,12 +423,13 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
         con, "fct_region_trade_monthly", "region_code", "year", "month", "flow", "partner_scope", "product", "value_cny"
     )
     combined = "is_jan_feb_combined" if "is_jan_feb_combined" in have else "false"
+    start = "month_start" if "month_start" in have else "month"
     published = next((c for c in ("is_published", "is_published_value") if c in have), None)
     where = f" and {published}" if published else ""
     rows = _rows(
         con,
         f"""
-        select region_code, year, month, flow, value_cny, {combined} as is_jan_feb_combined
+        select region_code, year, {start} as month_start, month, flow, value_cny, {combined} as is_jan_feb_combined
         from marts.fct_region_trade_monthly
         where partner_scope = 'world' and product = 'all' and flow = 'total' and value_cny is not null{where}
         order by region_code, year, month
@@ -433,19 +445,20 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
         slots = [f"{MONTHS[m - 1]}" for _ in years for m in range(1, 13)]
         columns = []
         for r in mine:
-            slot = years.index(int(r["year"])) * 12 + int(r["month"]) - 1
-            is_combined = bool(r["is_jan_feb_combined"])
-            when = f"Jan{NDASH}Feb" if is_combined else MONTHS[int(r["month"]) - 1]
+            first, last = int(r["month_start"]), int(r["month"])
+            span = last - first + 1
+            slot = years.index(int(r["year"])) * 12 + first - 1
+            when = MONTHS[last - 1] if span == 1 else f"{MONTHS[first - 1]}{NDASH}{MONTHS[last - 1]}"
             label = f"{names.get(code, code)}, {when} {r['year']}: {_bn(r['value_cny']):,.2f} bn yuan"
-            if is_combined:
-                label += " (two months combined)"
+            if span > 1:
+                label += f" ({span} months together)"
             columns.append(
                 svg.Column(
-                    slot=slot - 1 if is_combined and int(r["month"]) == 2 else slot,
-                    span=2 if is_combined else 1,
+                    slot=slot,
+                    span=span,
                     value=_bn(r["value_cny"]),
                     label=label,
-                    hatched=is_combined,
+                    hatched=span > 1,
                     color=svg.PALETTE[0] if code == XINJIANG else svg.PALETTE[1],
                 )
             )
@@ -460,10 +473,10 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
                 axis_label="Billion yuan, imports + exports",
                 group_labels=groups,
                 width=900,
-                value_format=lambda v: svg.fmt(v, 0 if abs(v) >= 10 else 1),
+                value_format=lambda v: svg.fmt(v, 0 if abs(v) >= 10 or float(v).is_integer() else 1),
             )
         )
-        singles = [r for r in mine if not r["is_jan_feb_combined"]]
+        singles = [r for r in mine if r["month_start"] == r["month"]]
         if singles:
             peak = max(singles, key=lambda r: float(r["value_cny"]))
             facts.append(
@@ -477,49 +490,39 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
         takeaway,
         "".join(charts),
         "Monthly values are derived from year-to-date releases (each month = this release minus the previous "
-        "one) or printed as single months; January and February are published together (hatched, two months "
-        "wide). Empty months: no release to derive them from. Source: marts.fct_region_trade_monthly.",
+        "one) or printed as single months. Hatched columns span the months they cover: January and February are "
+        "published together, and a gap between releases leaves several months in one value. Empty months: no "
+        "release to derive them from. Only the values the warehouse publishes (is_published) are drawn. "
+        "Source: marts.fct_region_trade_monthly.",
     )
 
 
 def section_issues(con: duckdb.DuckDBPyConnection) -> Section:
     have = _columns(con, "rpt_figure_issues")
     preferred = [
-        "figure_id",
-        "region_code",
-        "period_start",
-        "period_end",
-        "flow",
-        "partner_scope",
-        "rule",
-        "rule_name",
-        "severity",
-        "figure_as_printed",
-        "value_as_printed",
-        "reported_value",
-        "compared_value",
-        "expected_value",
-        "difference_pct",
-        "explanation",
-        "detail",
-        "source",
-    ]
-    cols = [c for c in preferred if c in have] + sorted(have - set(preferred))
+        "figure_id", "rule_code", "rule", "severity", "region_code", "period_start", "period_end", "flow",
+        "partner_scope", "product", "value_as_printed", "unit_as_printed", "observed_value", "expected_value",
+        "deviation_pct", "comparison_currency", "is_excluded_from_facts", "explanation",
+    ]  # fmt: skip
+    cols = [c for c in preferred if c in have] or sorted(have)
     cursor = con.execute(f"select {', '.join(_quote(c) for c in cols)} from marts.rpt_figure_issues order by all")
-    rows = cursor.fetchall()
-    rule_col = next((c for c in ("rule", "rule_name", "check_name") if c in have), None)
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>" for row in rows)
+    rows = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+    rule_col = next((c for c in ("rule_code", "rule", "rule_name") if c in have), None)
+    head = "".join(f"<th>{h}</th>" for h in ("Figure", "Rule broken", "As printed", "Compared", "Explanation"))
+    names = dict(con.execute("select region_code, region_name_en from marts.dim_region").fetchall())
+    for row in rows:
+        row["region_name"] = names.get(row.get("region_code"))
+    body = "".join(_issue_row(row, rule_col) for row in rows)
     counts: dict[str, int] = {}
     if rule_col is not None:
-        index = cols.index(rule_col)
         for row in rows:
-            counts[str(row[index])] = counts.get(str(row[index]), 0) + 1
+            counts[str(row[rule_col])] = counts.get(str(row[rule_col]), 0) + 1
     chart = ""
     if counts:
         bars = [svg.Bar(label=k, value=v, color=svg.NEGATIVE) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])]
         chart = svg.hbar_chart(
             bars,
+            integer=True,
             title="Failed checks by rule",
             axis_label="Published figures failing the rule",
             label_width=260,
@@ -543,8 +546,56 @@ def section_issues(con: duckdb.DuckDBPyConnection) -> Section:
         takeaway,
         chart + table,
         "Every row is a figure as printed in a customs or press release that broke a rule (listed in "
-        "marts.rpt_figure_issues). A figure failing a hard rule is kept out of the facts above.",
+        "marts.rpt_figure_issues, which has more columns: sources, compared figures). A figure failing a hard "
+        "rule is kept out of the facts above (is excluded from facts).",
     )
+
+
+def _issue_row(row: dict[str, object], rule_col: str | None) -> str:
+    """One failed figure as a table row: what, which rule, as printed, the numbers compared, why."""
+
+    def get(name: str) -> str:
+        return _cell(row.get(name))
+
+    where = " · ".join(
+        part
+        for part in (
+            get("region_name") or get("region_code"),
+            _period(row.get("period_start"), row.get("period_end")),
+            get("flow"),
+            get("partner_scope"),
+            get("product") if row.get("product") not in (None, "all") else "",
+        )
+        if part
+    )
+    severity = get("severity")
+    badge = f"<span class='badge {escape(severity)}'>{escape(severity)}</span>" if severity else ""
+    excluded = row.get("is_excluded_from_facts")
+    kept_out = "<br><small>kept out of the facts</small>" if excluded else ""
+    compared = ""
+    if row.get("observed_value") is not None or row.get("expected_value") is not None:
+        unit = escape(get("comparison_currency"))
+        compared = f"observed {get('observed_value')} {unit}<br>expected {get('expected_value')} {unit}"
+        if row.get("deviation_pct") is not None:
+            compared += f"<br><small>off by {get('deviation_pct')}%</small>"
+    printed = " ".join(x for x in (get("value_as_printed"),) if x)
+    return (
+        f"<tr><td><b>{escape(get('figure_id'))}</b><br><small>{escape(where)}</small></td>"
+        f"<td>{escape(get(rule_col) if rule_col else '')} {badge}{kept_out}</td>"
+        f"<td>{escape(printed)}</td><td class='num'>{compared}</td>"
+        f"<td class='why'>{escape(get('explanation'))}</td></tr>"
+    )
+
+
+def _period(start: object, end: object) -> str:
+    """'Jan-Jul 2023' for a period inside one year, else the two dates."""
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        return " to ".join(str(x) for x in (start, end) if x is not None)
+    if start.year == end.year and start.day == 1:
+        if start.month == end.month:
+            return f"{MONTHS[end.month - 1]} {end.year}"
+        return f"{MONTHS[start.month - 1]}{NDASH}{MONTHS[end.month - 1]} {end.year}"
+    return f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
 
 
 def _quote(name: str) -> str:
@@ -582,7 +633,7 @@ header p { margin: 0; color: #bcccdc; }
 nav { margin-top: 14px; display: flex; flex-wrap: wrap; gap: 8px 18px; }
 nav a { color: #9fb3c8; text-decoration: none; font-size: 14px; }
 main { max-width: 1000px; margin: 0 auto; padding: 20px 24px 40px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 14px; margin: 4px 0 20px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 14px; margin: 4px 0 20px; }
 .kpi { background: #fff; border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 3px rgba(16,42,67,.12); }
 .kpi b { display: block; font-size: 26px; color: #102a43; }
 .kpi span { color: #616e7c; font-size: 13px; }
@@ -604,6 +655,13 @@ table { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 th { text-align: left; background: #f0f4f8; position: sticky; top: 0; }
 th, td { padding: 5px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 tr:nth-child(even) td { background: #fafbfc; }
+td small { color: #616e7c; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.why { min-width: 280px; }
+td:first-child { min-width: 170px; }
+.badge { font-size: 11px; padding: 1px 6px; border-radius: 8px; background: #e4e7eb; }
+.badge.hard { background: #fde2d8; color: #9a3412; }
+.badge.soft { background: #fef3c7; color: #92400e; }
 footer { color: #616e7c; font-size: 12.5px; max-width: 1000px; margin: 0 auto; padding: 0 24px 30px; }
 """
 

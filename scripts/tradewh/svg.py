@@ -54,6 +54,13 @@ def fmt(value: float, decimals: int | None = None) -> str:
     return text.replace("-", MINUS)
 
 
+def tick(value: float) -> str:
+    """An axis tick: whole numbers without decimals, others with as few as read well."""
+    if float(value).is_integer():
+        return fmt(value, 0)
+    return fmt(value, 1 if abs(value) >= 1 else 2)
+
+
 def _text(
     x: float,
     y: float,
@@ -99,6 +106,7 @@ def hbar_chart(
     row_height: int = 19,
     value_format: Callable[[float], str] = fmt,
     label_width: int = 130,
+    integer: bool = False,
 ) -> str:
     """Horizontal bars sorted as given; negative values extend left of a zero line."""
     top, bottom, right = 8, 46, 64
@@ -107,6 +115,8 @@ def hbar_chart(
     low = min(0.0, *(b.value for b in bars)) if bars else 0.0
     high = max(0.0, *(b.value for b in bars)) if bars else 1.0
     ticks = nice_ticks(low, high, 6)
+    if integer:
+        ticks = [t for t in ticks if float(t).is_integer()]
     low, high = min(ticks[0], low), max(ticks[-1], high)
 
     def x_of(v: float) -> float:
@@ -271,7 +281,7 @@ def sparkline_panel(
     for t in ticks:
         y = y_of(t)
         body.append(f"<line x1='{left}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='{GRID}'/>")
-        body.append(_text(left - 4, y + 4, fmt(t), size=10, anchor="end", color=MUTED))
+        body.append(_text(left - 4, y + 4, tick(t), size=10, anchor="end", color=MUTED))
     if points:
         line = " ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, (_, v) in enumerate(points))
         area = f"{x_of(0):.1f},{y_of(0):.1f} {line} {x_of(len(points) - 1):.1f},{y_of(0):.1f}"
