@@ -32,22 +32,24 @@ hard as (
         rejections.expected_value,
         rejections.compared_currency as comparison_currency,
         case rejections.rule_code
-            when 'usd_cny_mismatch' then
-                'The US-dollar figure does not match the yuan figure ' || rejections.compared_figure_id
-                || ' at the period''s exchange rates: expected about '
-                || cast(round(rejections.expected_value / 1e6, 1) as varchar) || ' million US dollars, printed '
-                || cast(round(rejections.observed_value / 1e6, 2) as varchar) || ' million ('
-                || cast(round(rejections.expected_value / rejections.observed_value, 2) as varchar)
-                || ' times too small'
-                || case
-                    when rejections.expected_value / rejections.observed_value between 9 and 11.5
-                        then ': a decimal-place error, off by ten times'
-                    else ''
-                end
-                || '). Kept out of the facts; the US-dollar value is converted from yuan instead.'
-            when 'part_exceeds_whole' then
-                'A part is larger than its whole: this partner scope exceeds ' || rejections.compared_figure_id
-                || ' for the same region, period, flow and product. Kept out of the facts.'
+            when 'usd_cny_mismatch'
+                then
+                    'The US-dollar figure does not match the yuan figure ' || rejections.compared_figure_id
+                    || ' at the period''s exchange rates: expected about '
+                    || cast(round(rejections.expected_value / 1e6, 1) as varchar) || ' million US dollars, printed '
+                    || cast(round(rejections.observed_value / 1e6, 2) as varchar) || ' million ('
+                    || cast(round(rejections.expected_value / rejections.observed_value, 2) as varchar)
+                    || ' times too small'
+                    || case
+                        when rejections.expected_value / rejections.observed_value between 9 and 11.5
+                            then ': a decimal-place error, off by ten times'
+                        else ''
+                    end
+                    || '). Kept out of the facts; the US-dollar value is converted from yuan instead.'
+            when 'part_exceeds_whole'
+                then
+                    'A part is larger than its whole: this partner scope exceeds ' || rejections.compared_figure_id
+                    || ' for the same region, period, flow and product. Kept out of the facts.'
             when 'ytd_decreasing' then
                 'Year-to-date value below the earlier year-to-date figure ' || rejections.compared_figure_id
                 || ' of the same year: cumulative figures cannot fall. Kept out of the facts.'
@@ -69,7 +71,7 @@ revised as (
         || ') that differs beyond rounding; the later vintage is published.' as explanation
     from figures as earlier
     inner join figures as later
-        on later.figure_id = earlier.revised_by_figure_id
+        on earlier.revised_by_figure_id = later.figure_id
 ),
 
 sources_disagree as (
@@ -88,7 +90,7 @@ sources_disagree as (
     inner join figures as chosen
         on
             {{ same_fact('other', 'chosen') }}
-            and chosen.currency = other.currency
+            and other.currency = chosen.currency
             and chosen.is_selected
     where
         not other.is_selected
@@ -107,35 +109,35 @@ flows as (
         total.product,
         total.figure_id_cny as figure_id,
         total.value_cny as total_cny,
-        export.value_cny + import.value_cny as export_plus_import_cny,
-        export.figure_id_cny as export_figure_id,
-        import.figure_id_cny as import_figure_id,
+        exports.value_cny + imports.value_cny as export_plus_import_cny,
+        exports.figure_id_cny as export_figure_id,
+        imports.figure_id_cny as import_figure_id,
         total.lower_bound_cny as total_low,
         total.upper_bound_cny as total_high,
-        export.lower_bound_cny + import.lower_bound_cny as parts_low,
-        export.upper_bound_cny + import.upper_bound_cny as parts_high
+        exports.lower_bound_cny + imports.lower_bound_cny as parts_low,
+        exports.upper_bound_cny + imports.upper_bound_cny as parts_high
     from ytd as total
-    inner join ytd as export
+    inner join ytd as exports
         on
-            export.region_code = total.region_code
-            and export.period_start = total.period_start
-            and export.period_end = total.period_end
-            and export.partner_scope = total.partner_scope
-            and export.product = total.product
-            and export.flow = 'export'
-    inner join ytd as import
+            total.region_code = exports.region_code
+            and total.period_start = exports.period_start
+            and total.period_end = exports.period_end
+            and total.partner_scope = exports.partner_scope
+            and total.product = exports.product
+            and exports.flow = 'export'
+    inner join ytd as imports
         on
-            import.region_code = total.region_code
-            and import.period_start = total.period_start
-            and import.period_end = total.period_end
-            and import.partner_scope = total.partner_scope
-            and import.product = total.product
-            and import.flow = 'import'
+            total.region_code = imports.region_code
+            and total.period_start = imports.period_start
+            and total.period_end = imports.period_end
+            and total.partner_scope = imports.partner_scope
+            and total.product = imports.product
+            and imports.flow = 'import'
     where
         total.flow = 'total'
         and total.figure_id_cny is not null
-        and export.figure_id_cny is not null
-        and import.figure_id_cny is not null
+        and exports.figure_id_cny is not null
+        and imports.figure_id_cny is not null
 ),
 
 flow_sum_mismatch as (
@@ -189,13 +191,13 @@ monthly_revision as (
     from monthly as reported
     inner join monthly as derived
         on
-            derived.region_code = reported.region_code
-            and derived.year = reported.year
-            and derived.month = reported.month
-            and derived.month_start = reported.month_start
-            and derived.flow = reported.flow
-            and derived.partner_scope = reported.partner_scope
-            and derived.product = reported.product
+            reported.region_code = derived.region_code
+            and reported.year = derived.year
+            and reported.month = derived.month
+            and reported.month_start = derived.month_start
+            and reported.flow = derived.flow
+            and reported.partner_scope = derived.partner_scope
+            and reported.product = derived.product
             and derived.value_basis = 'derived'
     where
         reported.value_basis = 'reported'
@@ -247,7 +249,7 @@ described as (
         unioned.explanation
     from unioned
     inner join figures
-        on figures.figure_id = unioned.figure_id
+        on unioned.figure_id = figures.figure_id
 )
 
 select * from described

@@ -35,28 +35,29 @@ with_fx as (
         regions.has_land_border,
         provinces.year,
         cast(provinces.value_usd as double) as value_usd,
-        cast(provinces.value_usd as double) * cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double)
+        cast(provinces.value_usd as double)
+        * cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double)
             as value_cny,
         cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double) as cny_per_usd,
         coalesce(fx_annual.rate_kind, 'ecb_monthly_mean') as fx_rate_kind
     from provinces
     inner join regions
-        on regions.region_code = provinces.region_code
+        on provinces.region_code = regions.region_code
     left join fx_annual
-        on fx_annual.year = provinces.year
+        on provinces.year = fx_annual.year
     left join fx_monthly_mean
-        on fx_monthly_mean.year = provinces.year and fx_monthly_mean.months = 12
+        on provinces.year = fx_monthly_mean.year and fx_monthly_mean.months = 12
 ),
 
 measured as (
     select
         with_fx.*,
         case
-            when lag(year) over by_region = year - 1
-                then 100 * (value_usd / lag(value_usd) over by_region - 1)
+            when lag(with_fx.year) over by_region = with_fx.year - 1
+                then 100 * (with_fx.value_usd / lag(with_fx.value_usd) over by_region - 1)
         end as yoy_pct,
-        100 * value_usd / sum(value_usd) over by_year as share_of_national_pct,
-        rank() over (partition by year order by value_usd desc) as national_rank
+        100 * with_fx.value_usd / sum(with_fx.value_usd) over by_year as share_of_national_pct,
+        rank() over (partition by with_fx.year order by with_fx.value_usd desc) as national_rank
     from with_fx
     window
         by_region as (partition by region_code order by year),

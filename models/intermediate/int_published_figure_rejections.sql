@@ -44,16 +44,16 @@ part_exceeds_whole as (
         part.currency as compared_currency
     from selected as part
     inner join nesting
-        on nesting.part_scope = part.partner_scope
+        on part.partner_scope = nesting.part_scope
     inner join selected as whole
         on
-            whole.partner_scope = nesting.whole_scope
-            and whole.region_code = part.region_code
-            and whole.period_start = part.period_start
-            and whole.period_end = part.period_end
-            and whole.flow = part.flow
-            and whole.product = part.product
-            and whole.currency = part.currency
+            nesting.whole_scope = whole.partner_scope
+            and part.region_code = whole.region_code
+            and part.period_start = whole.period_start
+            and part.period_end = whole.period_end
+            and part.flow = whole.flow
+            and part.product = whole.product
+            and part.currency = whole.currency
     where part.lower_bound_native > whole.upper_bound_native
 ),
 
@@ -68,14 +68,14 @@ ytd_decreasing as (
     from selected as later
     inner join selected as earlier
         on
-            earlier.region_code = later.region_code
-            and earlier.year = later.year
-            and earlier.flow = later.flow
-            and earlier.partner_scope = later.partner_scope
-            and earlier.product = later.product
-            and earlier.currency = later.currency
+            later.region_code = earlier.region_code
+            and later.year = earlier.year
+            and later.flow = earlier.flow
+            and later.partner_scope = earlier.partner_scope
+            and later.product = earlier.product
+            and later.currency = earlier.currency
             and earlier.month_start = 1
-            and earlier.month_end < later.month_end
+            and later.month_end > earlier.month_end
     where
         later.month_start = 1
         and later.period_kind in ('ytd', 'year')

@@ -17,7 +17,7 @@ accepted as (
     select ranked.*
     from ranked
     left join rejections
-        on rejections.figure_id = ranked.figure_id
+        on ranked.figure_id = rejections.figure_id
     where
         rejections.figure_id is null
         and (ranked.is_selected or ranked.value_native is null)

@@ -38,7 +38,7 @@ period_fx as (
     from figures
     inner join fx_monthly
         on
-            fx_monthly.year = figures.year
+            figures.year = fx_monthly.year
             and fx_monthly.month between figures.month_start and figures.month_end
     group by figures.figure_id
 ),
@@ -59,11 +59,11 @@ resolved as (
     left join region_aliases
         on lower(region_aliases.alias) = lower(figures.region_as_printed)
     left join units
-        on units.unit_as_printed = figures.unit_as_printed
+        on figures.unit_as_printed = units.unit_as_printed
     left join source_kinds
-        on source_kinds.source_kind = figures.source_kind
+        on figures.source_kind = source_kinds.source_kind
     left join period_fx
-        on period_fx.figure_id = figures.figure_id
+        on figures.figure_id = period_fx.figure_id
 ),
 
 bounded as (

@@ -29,8 +29,8 @@ revisions as (
     inner join valued as later
         on
             {{ same_fact('earlier', 'later') }}
-            and later.currency = earlier.currency
-            and later.published_on > earlier.published_on
+            and earlier.currency = later.currency
+            and earlier.published_on < later.published_on
             and not {{ intervals_overlap('earlier', 'later') }}
     group by earlier.figure_id
 ),
@@ -39,7 +39,7 @@ not_revised as (
     select valued.*
     from valued
     left join revisions
-        on revisions.figure_id = valued.figure_id
+        on valued.figure_id = revisions.figure_id
     where revisions.figure_id is null
 ),
 
@@ -48,7 +48,12 @@ cny_ranked as (
         *,
         row_number() over (
             partition by {{ fact_key_columns() | join(', ') }}
-            order by authority_rank, rounding_unit_native, qualifier nulls first, published_on desc nulls last, figure_id
+            order by
+                authority_rank asc,
+                rounding_unit_native asc,
+                qualifier asc nulls first,
+                published_on desc nulls last,
+                figure_id asc
         ) as cny_rank
     from not_revised
     where currency = 'CNY'
@@ -87,7 +92,7 @@ eligible as (
     select not_revised.*
     from not_revised
     left join usd_verdicts
-        on usd_verdicts.figure_id = not_revised.figure_id
+        on not_revised.figure_id = usd_verdicts.figure_id
     where not coalesce(usd_verdicts.is_usd_cny_mismatch, false)
 ),
 
@@ -96,7 +101,12 @@ ranked as (
         figure_id,
         row_number() over (
             partition by {{ fact_key_columns() | join(', ') }}, currency
-            order by authority_rank, rounding_unit_native, qualifier nulls first, published_on desc nulls last, figure_id
+            order by
+                authority_rank asc,
+                rounding_unit_native asc,
+                qualifier asc nulls first,
+                published_on desc nulls last,
+                figure_id asc
         ) as precedence_rank
     from eligible
 ),
@@ -114,11 +124,11 @@ final as (
         coalesce(ranked.precedence_rank = 1, false) as is_selected
     from figures
     left join revisions
-        on revisions.figure_id = figures.figure_id
+        on figures.figure_id = revisions.figure_id
     left join usd_verdicts
-        on usd_verdicts.figure_id = figures.figure_id
+        on figures.figure_id = usd_verdicts.figure_id
     left join ranked
-        on ranked.figure_id = figures.figure_id
+        on figures.figure_id = ranked.figure_id
 )
 
 select * from final

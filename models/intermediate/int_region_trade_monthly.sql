@@ -32,9 +32,9 @@ exact_ytd as (
 chained as (
     select
         exact_ytd.*,
-        lag(month_end) over series as previous_month_end,
-        lag(value_cny) over series as previous_value_cny,
-        lag(figure_id_cny) over series as previous_figure_id
+        lag(exact_ytd.month_end) over series as previous_month_end,
+        lag(exact_ytd.value_cny) over series as previous_value_cny,
+        lag(exact_ytd.figure_id_cny) over series as previous_figure_id
     from exact_ytd
     window series as (
         partition by region_code, year, flow, partner_scope, product
@@ -103,7 +103,7 @@ with_fx as (
     from unioned
     inner join fx_monthly
         on
-            fx_monthly.year = unioned.year
+            unioned.year = fx_monthly.year
             and fx_monthly.month between unioned.month_start and unioned.month
     group by
         unioned.region_code,

@@ -31,9 +31,9 @@ growth_ranked as (
             partition by {{ fact_key_columns() | join(', ') }}
             order by
                 case when currency = 'CNY' then 0 when currency = 'USD' then 1 else 2 end,
-                authority_rank,
+                authority_rank asc,
                 published_on desc nulls last,
-                figure_id
+                figure_id asc
         ) as growth_rank
     from accepted
     where yoy_pct_reported is not null or growth_multiple_reported is not null
@@ -91,25 +91,25 @@ facts as (
 with_growth as (
     select
         facts.*,
-        prior.value_cny as prior_year_value_cny,
-        coalesce(prior.figure_id_cny, prior.figure_id_usd) as prior_year_figure_id,
+        prior_year.value_cny as prior_year_value_cny,
+        coalesce(prior_year.figure_id_cny, prior_year.figure_id_usd) as prior_year_figure_id,
         case
             -- 'over X' is only a lower bound: growth computed from it would be meaningless.
-            when facts.qualifier = 'over' or prior.qualifier = 'over' then null
-            when facts.figure_id_cny is not null and prior.figure_id_cny is not null
-                then 100 * (facts.value_cny / prior.value_cny - 1)
-            when facts.figure_id_usd is not null and prior.figure_id_usd is not null
-                then 100 * (facts.value_usd / prior.value_usd - 1)
+            when facts.qualifier = 'over' or prior_year.qualifier = 'over' then null
+            when facts.figure_id_cny is not null and prior_year.figure_id_cny is not null
+                then 100 * (facts.value_cny / prior_year.value_cny - 1)
+            when facts.figure_id_usd is not null and prior_year.figure_id_usd is not null
+                then 100 * (facts.value_usd / prior_year.value_usd - 1)
         end as yoy_pct_computed
     from facts
-    left join facts as prior
+    left join facts as prior_year
         on
-            prior.region_code = facts.region_code
-            and prior.year = facts.year - 1
-            and prior.month_end = facts.month_end
-            and prior.flow = facts.flow
-            and prior.partner_scope = facts.partner_scope
-            and prior.product = facts.product
+            facts.region_code = prior_year.region_code
+            and prior_year.year = facts.year - 1
+            and facts.month_end = prior_year.month_end
+            and facts.flow = prior_year.flow
+            and facts.partner_scope = prior_year.partner_scope
+            and facts.product = prior_year.product
 )
 
 select * from with_growth

@@ -26,7 +26,7 @@ final as (
         coalesce(member_counts.members_now, 0) as members_now
     from scopes
     left join member_counts
-        on member_counts.bloc_code = scopes.bloc_code
+        on scopes.bloc_code = member_counts.bloc_code
     where scopes.bloc_code is not null
 )
 

@@ -29,7 +29,7 @@ final as (
         alias_lists.aliases
     from regions
     left join alias_lists
-        on alias_lists.region_code = regions.region_code
+        on regions.region_code = alias_lists.region_code
 )
 
 select * from final

@@ -25,7 +25,7 @@ final as (
         provinces.national_rank
     from provinces
     inner join regions
-        on regions.region_code = provinces.region_code
+        on provinces.region_code = regions.region_code
 )
 
 select * from final

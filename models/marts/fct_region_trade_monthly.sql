@@ -28,7 +28,7 @@ final as (
         monthly.subtracted_figure_id
     from monthly
     inner join regions
-        on regions.region_code = monthly.region_code
+        on monthly.region_code = regions.region_code
 )
 
 select * from final

@@ -38,7 +38,7 @@ final as (
         ytd.published_on
     from ytd
     inner join regions
-        on regions.region_code = ytd.region_code
+        on ytd.region_code = regions.region_code
 )
 
 select * from final

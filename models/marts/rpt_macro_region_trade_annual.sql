@@ -64,7 +64,7 @@ measured as (
         100 * unioned.value_usd / national.national_value_usd as share_of_national_pct
     from unioned
     inner join national
-        on national.year = unioned.year
+        on unioned.year = national.year
     window by_group as (partition by unioned.macro_region order by unioned.year)
 )
 
