@@ -279,25 +279,29 @@ def _outcome(suite: str, name: str, expected: str, item: Any, *, row_key: list[s
 
 
 def describe_expected(type_: str, kwargs: dict[str, Any]) -> str:
-    """A short human reading of an expectation's bound."""
-    parts = []
+    """A short human reading of an expectation's bound, e.g. ``gap_pct in [-0.1, 0.1]``."""
     if "column" in kwargs:
-        parts.append(str(kwargs["column"]))
-    if "column_list" in kwargs:
-        parts.append("(" + ", ".join(map(str, kwargs["column_list"])) + ")")
+        subject = str(kwargs["column"])
+    elif "column_list" in kwargs:
+        subject = "(" + ", ".join(map(str, kwargs["column_list"])) + ")"
+    elif type_.startswith("expect_table_row_count"):
+        subject = "rows"
+    else:
+        subject = type_.removeprefix("expect_").replace("_", " ")
     lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
     if lo is not None and hi is not None:
-        parts.append("= " + _fmt(lo) if lo == hi else f"in [{_fmt(lo)}, {_fmt(hi)}]")
+        bound = f"= {_fmt(lo)}" if lo == hi else f"in [{_fmt(lo)}, {_fmt(hi)}]"
     elif lo is not None:
-        parts.append(f">= {_fmt(lo)}")
+        bound = f">= {_fmt(lo)}"
     elif hi is not None:
-        parts.append(f"<= {_fmt(hi)}")
-    if "value_set" in kwargs:
-        parts.append("in {" + ", ".join(map(str, kwargs["value_set"])) + "}")
-    if "value" in kwargs:
-        parts.append(f"= {_fmt(kwargs['value'])}")
-    verb = type_.removeprefix("expect_").replace("_", " ")
-    return f"{verb}: {' '.join(parts)}" if parts else verb
+        bound = f"<= {_fmt(hi)}"
+    elif "value_set" in kwargs:
+        bound = "in {" + ", ".join(map(str, kwargs["value_set"])) + "}"
+    elif "value" in kwargs:
+        bound = f"= {_fmt(kwargs['value'])}"
+    else:
+        bound = ""
+    return f"{subject} {bound}".strip()
 
 
 def describe_observed(result: dict[str, Any], rows: int) -> str:

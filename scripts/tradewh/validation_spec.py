@@ -3,9 +3,10 @@
 Each check in the spec becomes one Expectation Suite, stored as JSON in the file context
 (``expectations/expectations/<check>.json``). A check is:
 
-- ``query``: DuckDB SQL, run read-only against the built warehouse, that returns the frame GX
-  validates (typically one row per comparison: the totals compared, the gap, the tolerance, and
-  whether ``marts.rpt_figure_issues`` explains the gap);
+- ``query``: DuckDB SQL (``{{ name }}`` inserts a shared SQL text from ``definitions:``), run
+  read-only against the built warehouse, that returns the frame GX validates (typically one
+  row per comparison: the totals compared, the gap, the tolerance, and whether
+  ``marts.rpt_figure_issues`` explains the gap);
 - ``row_key``: the frame's key columns, so a failure lists the offending rows by key;
 - ``expectations``: GX expectation types with their arguments, each with a short ``name`` that
   is unique in the check and a ``notes`` text saying why the bound is what it is.
@@ -35,6 +36,7 @@ SUITES_DIRNAME = "expectations"
 # committed JSON only changes when the spec does.
 _ID_NAMESPACE = uuid.UUID("6f1d7c0e-2b7a-4f0e-9a51-2f1f3c7a9b10")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 _GX_VERSION = "1.24.1"
 
 
@@ -94,7 +96,19 @@ def _parse_expectation(raw: Any, where: str) -> ExpectationSpec:
     return ExpectationSpec(name=name, type=type_, kwargs=dict(kwargs), notes=notes.strip())
 
 
-def _parse_check(raw: Any, where: str) -> CheckSpec:
+def _expand(query: str, definitions: dict[str, str], where: str) -> str:
+    """Replace every ``{{ name }}`` with the named SQL definition (no nesting)."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in definitions:
+            raise SpecError(f"{where}: `{{{{ {name} }}}}` is not in `definitions:` ({sorted(definitions)})")
+        return definitions[name].strip()
+
+    return _PLACEHOLDER.sub(substitute, query)
+
+
+def _parse_check(raw: Any, where: str, definitions: dict[str, str]) -> CheckSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: a check must be a mapping")
     name = _require(raw, "name", where, str)
@@ -106,7 +120,7 @@ def _parse_check(raw: Any, where: str) -> CheckSpec:
         raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
     rule = str(_require(raw, "rule", where, (str, int)))
     description = _require(raw, "description", where, str).strip()
-    query = _require(raw, "query", where, str).strip()
+    query = _expand(_require(raw, "query", where, str), definitions, where).strip()
     row_key = tuple(raw.get("row_key") or ())
     tables = tuple(raw.get("tables") or ())
     raw_expectations = _require(raw, "expectations", where, list)
@@ -130,7 +144,10 @@ def load_spec(path: Path = SPEC_PATH) -> list[CheckSpec]:
         raise SpecError(f"{path}: cannot read the check spec: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
         raise SpecError(f"{path}: expected a mapping with a `checks:` list")
-    checks = [_parse_check(item, f"{path}: checks[{i}]") for i, item in enumerate(document["checks"])]
+    definitions = document.get("definitions") or {}
+    if not isinstance(definitions, dict) or not all(isinstance(v, str) for v in definitions.values()):
+        raise SpecError(f"{path}: `definitions:` must map names to SQL text")
+    checks = [_parse_check(item, f"{path}: checks[{i}]", definitions) for i, item in enumerate(document["checks"])]
     names = [check.name for check in checks]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
