@@ -1,0 +1,128 @@
+{#-
+    Trade by HS chapter and named product group. A product group is a leaf group of
+    ref_products with HS codes (electric_vehicles 870380, lithium_batteries 850760, solar_cells
+    854142 and 854143, fertilizers chapter 31, ...); a row takes the group with the longest HS
+    prefix its code starts with, else 'other'. Parent groups (new_three) are the sum of their
+    children: join ref_products.parent_product.
+-#}
+
+{%- set max_codes_per_group = 8 %}
+
+with
+
+trade as (
+    select * from {{ ref('int_gacc_trade_monthly_converted') }}
+),
+
+products as (
+    select * from {{ ref('ref_products') }}
+),
+
+leaf_groups as (
+    select
+        product,
+        cast(hs_codes as varchar) as hs_codes
+    from products
+    where
+        product_kind = 'product_group'
+        and coalesce(cast(hs_codes as varchar), '') <> ''
+        and product not in (
+            select parent_product from products
+            where parent_product is not null
+        )
+),
+
+group_prefixes as (
+    {%- for position in range(1, max_codes_per_group + 1) %}
+    select
+        product as product_group,
+        {{ dbt.split_part('hs_codes', "'|'", position) }} as hs_prefix
+    from leaf_groups
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+by_hs_code as (
+    select
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        hs_code,
+        sum(value_usd) as value_usd,
+        sum(value_cny) as value_cny,
+        bool_or(is_value_usd_converted) as is_value_usd_converted,
+        bool_or(is_value_cny_converted) as is_value_cny_converted
+    from trade
+    group by
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        hs_code
+),
+
+matched as (
+    select
+        by_hs_code.*,
+        group_prefixes.product_group,
+        row_number() over (
+            partition by
+                by_hs_code.region_code,
+                by_hs_code.year,
+                by_hs_code.month,
+                by_hs_code.flow,
+                by_hs_code.hs_code
+            order by length(group_prefixes.hs_prefix) desc, group_prefixes.product_group
+        ) as match_rank
+    from by_hs_code
+    left join group_prefixes
+        on
+            group_prefixes.hs_prefix <> ''
+            and by_hs_code.hs_code like group_prefixes.hs_prefix || '%'
+),
+
+classified as (
+    select
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        left(hs_code, 2) as hs_chapter,
+        coalesce(product_group, 'other') as product_group,
+        value_usd,
+        value_cny,
+        is_value_usd_converted,
+        is_value_cny_converted
+    from matched
+    where match_rank = 1
+),
+
+by_chapter_and_group as (
+    select
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        hs_chapter,
+        product_group,
+        cast(sum(value_usd) as decimal(38, 2)) as value_usd,
+        cast(sum(value_cny) as decimal(38, 2)) as value_cny,
+        bool_or(is_value_usd_converted) as is_value_usd_converted,
+        bool_or(is_value_cny_converted) as is_value_cny_converted
+    from classified
+    group by
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        hs_chapter,
+        product_group
+)
+
+select * from by_chapter_and_group
