@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build validate test lint export docs report bench clean
+.PHONY: help venv test-deps build validate test lint export docs report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,7 +30,13 @@ build: venv ## dbt build into a new file, validate it, then publish it to $(WARE
 validate: venv ## Great Expectations on $(WAREHOUSE), read-only; Data Docs in warehouse/data_docs/
 	$(BIN)/python scripts/validate.py --warehouse $(WAREHOUSE)
 
-test: venv ## the whole test suite: lint (ruff, sqlfluff, dbt parse --warn-error) and pytest
+test-deps: ## Debian packages the browser tests need (chromium, a CJK font): installed when missing, as root
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
+	  else echo "test-deps: chromium is missing; as root: apt-get install -y chromium fonts-wqy-microhei" >&2; fi; }
+
+test: venv test-deps ## the whole test suite: lint (ruff, sqlfluff, dbt parse --warn-error) and pytest
 	$(BIN)/python -m pytest
 
 lint: venv ## only the linters
