@@ -16,6 +16,7 @@ from tradewh import PROJECT_ROOT
 from tradewh.bi_outputs import refresh_outputs
 from tradewh.dbt import DbtError, run_dbt
 from tradewh.publish import PublishError, publish
+from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
@@ -36,13 +37,19 @@ def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
     try:
         print(f"[build] dbt build into {staging}", flush=True)
         run_dbt(["build", *(dbt_args or [])], database=staging, target_path=target_path)
-        from tradewh.validation import validate_warehouse
-
         print(f"[build] validating {staging}", flush=True)
-        if not validate_warehouse(staging).success:
-            print(f"[build] validation failed: {warehouse} was NOT replaced", file=sys.stderr)
+        docs = staging.with_suffix(".data_docs")
+        try:
+            report = validate_warehouse(staging, data_docs_dir=docs)
+        except ValidationSetupError as exc:
+            print(f"[build] {exc}\n[build] validation could not run: {warehouse} was NOT replaced", file=sys.stderr)
+            return 1
+        print(report.summary(), flush=True)
+        if not report.success:
+            print(f"[build] validation failed: {warehouse} was NOT replaced (Data Docs: {docs})", file=sys.stderr)
             return 1
         result = publish(staging, warehouse)
+        install_data_docs(docs, warehouse.parent / "data_docs")
         print(f"[build] published {warehouse} (build {result.build_id}, storage {result.storage_version})", flush=True)
         return refresh_outputs(warehouse, staging=staging, target_path=target_path)
     except DbtError as exc:

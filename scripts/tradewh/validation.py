@@ -359,6 +359,16 @@ def _build_data_docs(
     return docs_dir / "index.html"
 
 
+def install_data_docs(source: Path, destination: Path) -> None:
+    """Replace ``destination`` with the Data Docs rendered into ``source`` (used after publishing)."""
+    if not (source / "index.html").is_file():
+        raise FileNotFoundError(f"no Data Docs to install: {source / 'index.html'} is missing")
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), str(destination))
+
+
 def format_summary(report: ValidationReport) -> str:
     """The table printed by ``make validate``, then one line per failure saying why."""
     header = ("suite", "expectation", "observed", "expected", "result")

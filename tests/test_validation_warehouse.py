@@ -1,0 +1,266 @@
+"""The real suites on a real build: clean passes; every expectation fails when its total is broken.
+
+One `dbt build` per session (conftest.built_warehouse); each test corrupts its own copy with
+plain SQL (read-write DuckDB), validates it, and checks that the expectation it targets fails
+and is named. Other expectations may fail too (a raised value breaks several independent
+totals at once); the target must be among them, and the clean build must pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tradewh import build as build_module
+from tradewh.validation import validate_warehouse
+from tradewh.validation_spec import load_spec
+
+XJ = "region_code = '650000'"
+XJ_JULY_2023_MONTH = (
+    f"{XJ} and year = 2023 and month_start = 7 and month = 7 and flow = 'total'"
+    " and partner_scope = 'world' and product = 'all' and value_basis = 'derived'"
+)
+XJ_JAN_JUL_2023 = f"{XJ} and year = 2023 and month_end = 7 and flow = 'total' and product = 'all'"
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """SQL that breaks exactly one total; ``row_key`` (if given) must appear in the failure detail."""
+
+    target: str
+    statements: tuple[str, ...]
+    row_key: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.target
+
+
+CORRUPTIONS: tuple[Corruption, ...] = (
+    # Rule 1: Xinjiang January-June 2023 exports raised by 5 bn yuan.
+    Corruption(
+        "r1_exports_plus_imports_equal_total.flows_add_up",
+        (
+            f"update marts.fct_region_trade_ytd set value_cny = value_cny + 5e9 where {XJ} and year = 2023"
+            " and month_end = 6 and flow = 'export' and partner_scope = 'world' and product = 'all'",
+        ),
+        row_key="650000|2023|6|world|all|CNY",
+    ),
+    Corruption(
+        "r1_exports_plus_imports_equal_total.has_comparisons",
+        ("delete from marts.fct_region_trade_ytd where flow = 'import'",),
+    ),
+    # Rule 2 (required example): Belt and Road (along) January-July 2023 set above the world total.
+    Corruption(
+        "r2_parts_within_whole.part_not_above_whole",
+        (
+            f"update marts.fct_region_trade_ytd set value_cny = 190e9"
+            f" where {XJ_JAN_JUL_2023} and partner_scope = 'belt_and_road_along'",
+        ),
+        row_key="650000|2023|7|total|all|belt_and_road_along<=world|CNY",
+    ),
+    Corruption("r2_parts_within_whole.has_comparisons", ("delete from reference.ref_scope_nesting",)),
+    # Rule 3 (required example): Guangdong 2023 raised by half.
+    Corruption(
+        "r3_provinces_match_national_total.within_0_1_pct",
+        (
+            "update marts.fct_province_trade_annual set value_usd = value_usd * 1.5, value_cny = value_cny * 1.5"
+            " where region_code = '440000' and year = 2023",
+        ),
+        row_key="2023",
+    ),
+    Corruption(
+        "r3_provinces_match_national_total.all_31_provinces",
+        ("delete from marts.fct_province_trade_annual where region_code = '540000' and year = 2023",),
+    ),
+    Corruption(
+        "r3_provinces_match_national_total.has_national_figure",
+        ("delete from raw.customs_published_figures where figure_id = 'cn-2023-total-usd'",),
+    ),
+    Corruption(
+        "r3_macro_regions_sum_to_provinces.groups_add_up",
+        (
+            "update marts.rpt_macro_region_trade_annual set value_usd = value_usd + 1e9"
+            " where macro_region = 'West' and year = 2023",
+        ),
+        row_key="West|2023",
+    ),
+    Corruption(
+        "r3_macro_regions_sum_to_provinces.has_groups",
+        ("delete from marts.rpt_macro_region_trade_annual", "delete from marts.fct_province_trade_annual"),
+    ),
+    # Rule 4: the raw seed says something else than the mart (Xinjiang-Kazakhstan Q1 2023).
+    Corruption(
+        "r4_marts_match_raw_sources.totals_match",
+        ("update raw.customs_published_figures set value = '24.81' where figure_id = 'xj-29'",),
+        row_key="fct_region_trade_ytd|650000|CNY",
+    ),
+    Corruption(
+        "r4_marts_match_raw_sources.has_totals",
+        (
+            "delete from raw.customs_published_figures",
+            "delete from raw.nbs_trade_by_importer_location_annual",
+            "delete from marts.fct_region_trade_ytd",
+            "delete from marts.fct_region_trade_monthly",
+            "delete from marts.fct_province_trade_annual",
+        ),
+    ),
+    # Rule 5 (required example): Xinjiang July 2023 (derived) raised by 5 bn yuan.
+    Corruption(
+        "r5_monthly_sums_back_to_ytd.months_add_up_to_ytd",
+        (f"update marts.fct_region_trade_monthly set value_cny = value_cny + 5e9 where {XJ_JULY_2023_MONTH}",),
+        row_key="650000|2023|7-7|total|world|all",
+    ),
+    Corruption(
+        "r5_monthly_sums_back_to_ytd.cny_not_negative",
+        (f"update marts.fct_region_trade_monthly set value_cny = -value_cny where {XJ_JULY_2023_MONTH}",),
+    ),
+    Corruption(
+        "r5_monthly_sums_back_to_ytd.usd_not_negative",
+        (f"update marts.fct_region_trade_monthly set value_usd = -value_usd where {XJ_JULY_2023_MONTH}",),
+    ),
+    Corruption(
+        "r5_monthly_sums_back_to_ytd.has_months",
+        ("delete from marts.fct_region_trade_monthly where value_basis = 'derived'",),
+    ),
+    # Rule 6: Xinjiang January-September 2023 below January-July.
+    Corruption(
+        "r6_ytd_never_falls.never_falls",
+        (
+            f"update marts.fct_region_trade_ytd set value_cny = 100e9 where {XJ} and year = 2023 and month_end = 9"
+            " and flow = 'total' and partner_scope = 'world' and product = 'all'",
+        ),
+        row_key="650000|2023|7->9|total|world|all|CNY",
+    ),
+    Corruption(
+        "r6_ytd_never_falls.has_comparisons",
+        ("update marts.fct_region_trade_ytd set figure_id_cny = null, figure_id_usd = null",),
+    ),
+    # Rule 7: a printed dollar figure ten times too small; a conversion at another rate.
+    Corruption(
+        "r7_usd_agrees_with_cny.printed_pairs_agree",
+        ("update marts.fct_region_trade_ytd set value_usd = value_usd / 10 where figure_id_usd = 'xj-51-usd'",),
+        row_key="650000|2023|11|total|world|all",
+    ),
+    Corruption("r7_usd_agrees_with_cny.has_pairs", ("update marts.fct_region_trade_ytd set figure_id_usd = null",)),
+    Corruption(
+        "r7_conversions_use_period_rate.converted_at_period_rate",
+        (f"update marts.fct_region_trade_monthly set value_usd = value_usd * 1.01 where {XJ_JULY_2023_MONTH}",),
+    ),
+    Corruption(
+        "r7_conversions_use_period_rate.has_conversions",
+        (
+            "delete from marts.fct_region_trade_monthly",
+            "delete from marts.fct_province_trade_annual",
+            "delete from marts.fct_region_trade_ytd where (figure_id_cny is null) <> (figure_id_usd is null)",
+        ),
+    ),
+    # Rule 8: reported growth far from the computed one; the mart's computed growth off.
+    Corruption(
+        "r8_growth_matches_prior_year.reported_growth_agrees",
+        ("update marts.fct_region_trade_ytd set yoy_pct_reported = 70 where figure_id_cny = 'xj-26'",),
+        row_key="650000|2023|3|total|world|all|CNY",
+    ),
+    Corruption(
+        "r8_growth_matches_prior_year.mart_growth_is_computed_from_mart_values",
+        (
+            "update marts.fct_region_trade_ytd set yoy_pct_computed = yoy_pct_computed + 1"
+            " where figure_id_cny = 'xj-22'",
+        ),
+    ),
+    Corruption(
+        "r8_growth_matches_prior_year.has_comparisons",
+        ("update marts.fct_region_trade_ytd set yoy_pct_reported = null",),
+    ),
+    # Rule 9: structure.
+    Corruption("r9_marts_not_empty.every_mart_has_rows", ("delete from marts.dim_bloc",), row_key="dim_bloc"),
+    Corruption(
+        "r9_row_counts_match_inputs.counts_match",
+        ("delete from marts.dim_region where region_code = '110000'",),
+        row_key="dim_region",
+    ),
+    Corruption(
+        "r9_grain_and_codes.no_offending_rows",
+        ("update marts.fct_region_trade_ytd set partner_scope = 'atlantis' where figure_id_cny = 'xj-09'",),
+        row_key="facts: partner_scope not in reference.ref_partner_scopes",
+    ),
+)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _corrupt(path: Path, statements: tuple[str, ...]) -> None:
+    with duckdb.connect(str(path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+        connection.execute("checkpoint")
+
+
+def test_every_expectation_has_a_corruption_test() -> None:
+    declared = {name for check in load_spec() for name in check.expectation_names()}
+    covered = {case.target for case in CORRUPTIONS}
+    assert declared - covered == set(), "add a Corruption case for these expectations"
+    assert covered - declared == set(), "these Corruption cases target expectations that no longer exist"
+
+
+def test_clean_build_passes_and_writes_data_docs(warehouse_copy: Path) -> None:
+    before = _sha256(warehouse_copy)
+    report = validate_warehouse(warehouse_copy)
+    assert report.success, report.summary()
+    assert len(report.outcomes) == sum(len(c.expectations) for c in load_spec())
+    assert report.data_docs_index == warehouse_copy.parent / "data_docs" / "index.html"
+    assert report.data_docs_index.is_file()
+    assert _sha256(warehouse_copy) == before, "validation must not write to the warehouse"
+
+
+@pytest.mark.parametrize("case", CORRUPTIONS, ids=lambda case: case.id)
+def test_broken_total_fails_naming_its_expectation(warehouse_copy: Path, case: Corruption) -> None:
+    _corrupt(warehouse_copy, case.statements)
+    report = validate_warehouse(warehouse_copy, data_docs=False)
+    assert not report.success
+    failed = {o.expectation: o for o in report.failures}
+    assert case.target in failed, f"{case.target} did not fail:\n{report.summary()}"
+    assert f" {case.target}: " in report.summary()
+    if case.row_key is not None:
+        assert case.row_key in failed[case.target].detail, failed[case.target]
+
+
+def test_a_query_that_raises_is_a_failure_naming_the_expectations(warehouse_copy: Path) -> None:
+    _corrupt(warehouse_copy, ("alter table marts.fct_region_trade_ytd rename column figure_id_growth to renamed",))
+    report = validate_warehouse(warehouse_copy, data_docs=False)
+    assert not report.success
+    errored = {o.expectation for o in report.outcomes if o.status == "error"}
+    (r8_check,) = (check for check in load_spec() if check.name == "r8_growth_matches_prior_year")
+    r8 = set(r8_check.expectation_names())
+    assert r8 <= errored
+    assert all("figure_id_growth" in o.detail for o in report.outcomes if o.expectation in r8)
+    assert "ERRORED r8_growth_matches_prior_year.reported_growth_agrees" in report.summary()
+
+
+def test_failed_validation_does_not_replace_the_published_warehouse(
+    built_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tradewh.build.build with a build that fails validation: the published file keeps its bytes."""
+    published = tmp_path / "warehouse" / "china_regional_trade.duckdb"
+    published.parent.mkdir()
+    published.write_bytes(b"the warehouse users have open")
+    before = _sha256(published)
+
+    def fake_dbt_build(args: list[str], database: Path, target_path: Path | None = None, **_: object) -> None:
+        # Stands in for `dbt build`: the real build, with Xinjiang's July 2023 raised by 5 bn yuan.
+        shutil.copyfile(built_warehouse, database)
+        raise_july = f"update marts.fct_region_trade_monthly set value_cny = value_cny + 5e9 where {XJ_JULY_2023_MONTH}"
+        _corrupt(Path(database), (raise_july,))
+
+    monkeypatch.setattr(build_module, "run_dbt", fake_dbt_build)
+    assert build_module.build(published) == 1
+    assert _sha256(published) == before, "a failed validation must leave the published warehouse byte-for-byte"
+    leftovers = list((published.parent / ".build").glob("*.duckdb"))
+    assert leftovers == [], f"the rejected build was left behind: {leftovers}"
