@@ -358,6 +358,8 @@ def _csv_error(part: Part, exc: duckdb.Error) -> IngestError:
     match = LINE_IN_DUCKDB_ERROR.search(message)
     where = f"line {match.group(1)}" if match else "somewhere"
     if "Invalid unicode" in message:
+        if _ends_inside_utf8_character(part.path):
+            return IngestError(f"{part.name}: {where}: truncated: the file ends inside a multi-byte character")
         return IngestError(f"{part.name}: {where}: undecodable bytes: not valid UTF-8 (the header line was UTF-8)")
     if "Expected Number of Columns" in message:
         detail = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
@@ -367,6 +369,19 @@ def _csv_error(part: Part, exc: duckdb.Error) -> IngestError:
         return IngestError(f"{part.name}: {where}: truncated or malformed row (unterminated quoted value)")
     first_line = message.splitlines()[0] if message else repr(exc)
     return IngestError(f"{part.name}: {where}: cannot be read as CSV: {first_line}")
+
+
+def _ends_inside_utf8_character(path: Path) -> bool:
+    """True when the file's last bytes are the start of a UTF-8 sequence cut short."""
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - 4, 0))
+        tail = handle.read()
+    for back in range(1, min(len(tail), 4) + 1):
+        byte = tail[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the start of the last sequence
+            needed = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4 if byte & 0xF8 == 0xF0 else 1
+            return needed > back
+    return False
 
 
 def _load_reference_tables(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:

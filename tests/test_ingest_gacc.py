@@ -1,0 +1,320 @@
+"""`scripts/ingest.py gacc`: GACC platform exports into the landing zone.
+
+The fixtures in tests/fixtures/gacc/ are small files written for these tests: one query (export,
+July 2023, US dollars) in two parts, part 1 UTF-8 with BOM and part 2 GBK; a revision of it; an
+import query in yuan (GBK); January and February 2020. Bad inputs are derived from them here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tradewh import PROJECT_ROOT
+from tradewh.ingest_common import IngestError
+from tradewh.ingest_gacc import ingest_gacc
+
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
+PART1 = FIXTURES / "export_2023-07_usd_part1.csv"  # UTF-8 with BOM
+PART2 = FIXTURES / "export_2023-07_usd_part2.csv"  # GBK
+QUERY = {"flow": "export", "period": "2023-07", "currency": "usd"}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file and directory under ``root`` with its bytes (directories as b'<dir>')."""
+    if not root.exists():
+        return {}
+    return {
+        str(path.relative_to(root)): (path.read_bytes() if path.is_file() else b"<dir>")
+        for path in sorted(root.rglob("*"))
+    }
+
+
+def lines_of(path: Path) -> list[str]:
+    """The fixture's lines as text, whatever its encoding (no BOM, no line ends)."""
+    data = path.read_bytes()
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else ("utf-8" if _is_utf8(data) else "gbk")
+    return data.decode(encoding).splitlines()
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """A landing zone that already holds one vintage (so 'unchanged' means more than 'empty')."""
+    root = tmp_path / "landing"
+    ingest_gacc([FIXTURES / "import_2023-07_cny.csv"], flow="import", period="2023-07", currency="cny", root=root)
+    return root
+
+
+def read_landed(path: Path) -> list[tuple]:
+    return duckdb.sql(
+        f"select region_code, hs_code, partner_iso3, trade_mode_code, value, source_file, source_line, "
+        f"source_encoding from read_parquet('{path}') order by source_file, source_line"
+    ).fetchall()
+
+
+# --------------------------------------------------------------------------------------------
+# good input, idempotence, vintages
+# --------------------------------------------------------------------------------------------
+
+
+def test_two_parts_in_two_encodings_are_normalised(landing: Path) -> None:
+    result = ingest_gacc([PART1, PART2], **QUERY, root=landing)
+    assert result.status == "new"
+    assert result.rows == 9
+    assert result.region_codes == ["540000", "650000"]
+    assert result.value_total == pytest.approx(1_742_345.50)
+    assert result.path.parent == landing / "gacc" / "flow=export" / "period=2023-07" / "currency=usd"
+    rows = read_landed(result.path)
+    by_partner = {(row[2], row[1]): row for row in rows}
+    # GACC names -> ISO3: 俄罗斯联邦, 吉尔吉斯斯坦, 韩国 differ from pycountry's Chinese names
+    assert by_partner[("RUS", "85414200")][4] == 300000
+    assert by_partner[("KGZ", "85076000")][3] == "4019"
+    # the HS code lost its leading zero in a spreadsheet ("3038990"): restored as text
+    korea = by_partner[("KOR", "03038990")]
+    assert korea[4] == pytest.approx(12345.5)
+    assert korea[5:] == ("export_2023-07_usd_part2.csv", 5, "gbk")
+    assert by_partner[("NPL", "87038000")][0] == "540000"  # 注册地编码 54 -> Xizang
+    assert {row[7] for row in rows} == {"utf-8-sig", "gbk"}
+    assert by_partner[("KAZ", "87038000")][5:] == ("export_2023-07_usd_part1.csv", 2, "utf-8-sig")
+
+
+def test_same_content_again_changes_nothing(landing: Path, tmp_path: Path) -> None:
+    first = ingest_gacc([PART1, PART2], **QUERY, root=landing)
+    before = snapshot(landing)
+    # same parts in the other order, and part 2 re-encoded as UTF-8: same content
+    utf8_part2 = write(tmp_path / "part2_utf8.csv", lines_of(PART2))
+    again = ingest_gacc([utf8_part2, PART1], **QUERY, root=landing)
+    assert again.status == "unchanged"
+    assert again.content_hash == first.content_hash
+    assert again.path == first.path
+    assert snapshot(landing) == before
+
+
+def test_a_revision_is_a_new_vintage_and_the_old_one_stays(landing: Path) -> None:
+    first = ingest_gacc([PART1, PART2], **QUERY, root=landing)
+    revised = ingest_gacc(
+        [FIXTURES / "revised_export_2023-07_usd_part1.csv", FIXTURES / "revised_export_2023-07_usd_part2.csv"],
+        **QUERY,
+        root=landing,
+    )
+    assert revised.status == "revision"
+    assert revised.superseded == [first.path]
+    assert revised.content_hash != first.content_hash
+    assert first.path.exists()
+    assert sorted(p.name for p in first.path.parent.glob("*.parquet")) == sorted([first.path.name, revised.path.name])
+    assert revised.value_total == pytest.approx(1_742_345.50 + 100_000 + 150_000)
+    stamps = duckdb.sql(
+        f"select distinct query_hash, ingested_at from read_parquet('{first.path.parent}/*.parquet') order by 2"
+    ).fetchall()
+    assert [s[0] for s in stamps] == [first.content_hash, revised.content_hash]
+
+
+def test_dry_run_writes_nothing(landing: Path) -> None:
+    before = snapshot(landing)
+    result = ingest_gacc([PART1, PART2], **QUERY, root=landing, dry_run=True)
+    assert result.status == "validated"
+    assert result.rows == 9
+    assert snapshot(landing) == before
+
+
+def test_landing_root_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADEWH_LANDING_ROOT", str(tmp_path / "elsewhere"))
+    result = ingest_gacc([FIXTURES / "export_2020-01_usd.csv"], flow="export", period="2020-01", currency="usd")
+    assert result.path.is_relative_to(tmp_path / "elsewhere")
+
+
+# --------------------------------------------------------------------------------------------
+# bad input: refused, named, landing zone byte-for-byte unchanged
+# --------------------------------------------------------------------------------------------
+
+
+def refused(files: list[Path], landing: Path, **query: str) -> str:
+    before = snapshot(landing)
+    with pytest.raises(IngestError) as caught:
+        ingest_gacc(files, **{**QUERY, **query}, root=landing)
+    assert snapshot(landing) == before, "the landing zone changed"
+    return str(caught.value)
+
+
+def edited(tmp_path: Path, source: Path, name: str, edit, encoding: str = "utf-8") -> Path:
+    return write(tmp_path / name, edit(lines_of(source)), encoding)
+
+
+def test_missing_column(landing: Path, tmp_path: Path) -> None:
+    def drop_last_unit(lines: list[str]) -> list[str]:
+        return [",".join(f for i, f in enumerate(line.split(",")) if i != 11) for line in lines]
+
+    bad = edited(tmp_path, PART1, "bad.csv", drop_last_unit)
+    message = refused([bad], landing)
+    assert f"{bad}: line 1: missing column(s) 第二计量单位" in message
+
+
+def test_unknown_column(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [ls[0] + ",备注"] + [line + ",x" for line in ls[1:]])
+    assert f"{bad}: line 1, column 14: unknown column '备注'" in refused([bad], landing)
+
+
+def test_missing_value_column(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [ls[0].replace("美元", "金额"), *ls[1:]])
+    message = refused([bad], landing)
+    assert "unknown column '金额'" in message
+    assert "missing the value column 美元 (usd) or 人民币 (cny)" in message
+
+
+def test_unknown_province_code(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [*ls[:3], ls[3].replace(",54,", ",99,"), *ls[4:]], "gbk")
+    message = refused([PART1, bad], landing)
+    assert f"{bad}: line 4, column 注册地编码: unknown province code '99' (1 rows" in message
+
+
+def test_every_unmapped_partner_is_listed_with_how_to_add_it(landing: Path, tmp_path: Path) -> None:
+    def rename(lines: list[str]) -> list[str]:
+        return [
+            lines[0],
+            lines[1].replace("哈萨克斯坦", "火星共和国"),
+            lines[2].replace("吉尔吉斯斯坦", "Atlantis"),
+            *lines[3:],
+        ]
+
+    bad = edited(tmp_path, PART1, "bad.csv", rename)
+    message = refused([bad, PART2], landing)
+    assert "2 unmapped partner name(s)" in message
+    assert f"{bad}: line 2, column 贸易伙伴名称: unmapped partner name '火星共和国' (1 rows)" in message
+    assert f"{bad}: line 3, column 贸易伙伴名称: unmapped partner name 'Atlantis' (1 rows)" in message
+    assert "seeds/reference/ref_gacc_partner_name_overrides.csv" in message
+    assert "scripts/ingest.py partner-names" in message
+
+
+def test_value_not_a_number(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [*ls[:4], ls[4].rsplit(",", 1)[0] + ",5万", *ls[5:]])
+    assert f"{bad}: line 5, column 美元: not a number: '5万'" in refused([bad], landing)
+
+
+def test_negative_value(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [*ls[:2], ls[2].rsplit(",", 1)[0] + ",-5000", *ls[3:]], "gbk")
+    assert f"{bad}: line 3, column 美元: negative value: '-5000'" in refused([bad], landing)
+
+
+def test_duplicated_row_across_parts(landing: Path, tmp_path: Path) -> None:
+    repeated = lines_of(PART1)[3]
+    bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [*ls, repeated], "gbk")
+    message = refused([PART1, bad], landing)
+    assert "duplicated row (商品编码 85414200, 贸易伙伴名称 俄罗斯联邦, 贸易方式编码 0110, 注册地编码 65)" in message
+    assert f"{PART1}: line 4, {bad}: line 6" in message
+
+
+def test_parts_with_different_headers(landing: Path, tmp_path: Path) -> None:
+    def swap_name_columns(lines: list[str]) -> list[str]:
+        out = []
+        for line in lines:
+            fields = line.split(",")
+            fields[0], fields[1] = fields[1], fields[0]
+            out.append(",".join(fields))
+        return out
+
+    bad = edited(tmp_path, PART2, "bad.csv", swap_name_columns, "gbk")
+    message = refused([PART1, bad], landing)
+    assert f"parts of one query have different headers: {bad}: line 1: column 1: '商品名称'" in message
+
+
+def test_parts_with_different_currencies(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [ls[0].replace("美元", "人民币"), *ls[1:]], "gbk")
+    message = refused([PART1, bad], landing)
+    assert f"parts of one query have different currencies: {PART1} has usd (美元), {bad} has cny (人民币)" in message
+
+
+def test_currency_column_disagreeing_with_the_option(landing: Path) -> None:
+    message = refused([PART1, PART2], landing, currency="cny")
+    assert "the value column is 美元 (usd) but --currency cny was given" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "empty file (0 bytes)"), ("\ufeff商品编码".encode(), None), (b"\r\n\r\n", "empty file (no header line)")],
+)
+def test_empty_file(landing: Path, tmp_path: Path, content: bytes, expected: str | None) -> None:
+    bad = tmp_path / "empty.csv"
+    if expected is None:  # a header and no rows
+        bad.write_bytes(PART1.read_bytes().split(b"\r\n")[0] + b"\r\n")
+        expected = "empty file: a header but no data rows"
+    else:
+        bad.write_bytes(content)
+    assert f"{bad}: {expected}" in refused([PART1, bad], landing)
+
+
+def test_truncated_file(landing: Path, tmp_path: Path) -> None:
+    data = PART1.read_bytes()
+    bad = tmp_path / "truncated.csv"
+    bad.write_bytes(data[: data.index(b"85414200") + len(b"85414200,")])  # download cut off in line 4
+    assert f"{bad}: line 4: truncated or malformed row (2 columns where the header has 13)" in refused(
+        [bad, PART2], landing
+    )
+
+
+def test_truncated_inside_a_utf8_character(landing: Path, tmp_path: Path) -> None:
+    data = PART1.read_bytes()
+    bad = tmp_path / "truncated.csv"
+    bad.write_bytes(data[: data.index("光电池".encode()) + 2])
+    assert f"{bad}: line 4: truncated: the file ends inside a multi-byte character" in refused([bad, PART2], landing)
+
+
+def test_truncated_inside_a_gbk_character(landing: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "truncated.csv"
+    bad.write_bytes(write(tmp_path / "whole.csv", [*lines_of(PART2), "0101,马"], "gbk").read_bytes()[:-3])
+    assert f"{bad}: truncated: the file ends inside a multi-byte character" in refused([PART1, bad], landing)
+
+
+def test_undecodable_bytes_in_a_gbk_file(landing: Path, tmp_path: Path) -> None:
+    lines = [line.encode("gbk") for line in lines_of(PART2)]
+    lines[2] = lines[2].replace("已装在组件内".encode("gbk"), b"\xff\xfe")
+    bad = tmp_path / "bad_gbk.csv"
+    bad.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    message = refused([PART1, bad], landing)
+    assert f"{bad}: line 3: undecodable bytes at byte" in message
+    assert "(ff fe" in message
+
+
+def test_undecodable_bytes_in_a_utf8_file(landing: Path, tmp_path: Path) -> None:
+    lines = [line.encode("utf-8") for line in lines_of(PART1)]
+    lines[4] = lines[4].replace("英国".encode(), "英国".encode("gbk"))
+    bad = tmp_path / "bad_utf8.csv"
+    bad.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    assert f"{bad}: line 5: undecodable bytes: not valid UTF-8" in refused([bad, PART2], landing)
+
+
+def test_cli_refuses_with_exit_code_1_and_names_the_file(landing: Path, tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [*ls[:2], ls[2].rsplit(",", 1)[0] + ",abc", *ls[3:]])
+    before = snapshot(landing)
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "gacc", str(bad), str(PART2)]
+    command += ["--flow", "export", "--period", "2023-07", "--currency", "usd", "--landing-root", str(landing)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert f"{bad}: line 3, column 美元: not a number: 'abc'" in result.stderr
+    assert snapshot(landing) == before
+    good = subprocess.run([*command[:3], str(PART1), *command[4:]], capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stderr
+    assert "landed " in good.stdout
+
+
+def test_cli_help_explains_the_query() -> None:
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "gacc", "--help"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for needle in ("--flow", "--period", "--currency", "GBK", "TRADEWH_LANDING_ROOT", "new vintage", "10,000"):
+        assert needle in text
