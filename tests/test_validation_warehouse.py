@@ -9,6 +9,7 @@ totals at once); the target must be among them, and the clean build must pass.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,18 @@ import duckdb
 import pytest
 
 from tradewh import build as build_module
+from tradewh.dbt import run_dbt
+from tradewh.ingest_gacc import ingest_gacc
 from tradewh.validation import validate_warehouse
 from tradewh.validation_spec import load_spec
+
+GACC_FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
+GACC_MARTS = (
+    "fct_region_partner_trade_monthly",
+    "fct_region_bloc_trade_monthly",
+    "fct_region_product_trade_monthly",
+    "fct_region_trade_mode_monthly",
+)
 
 XJ = "region_code = '650000'"
 XJ_JULY_2023_MONTH = (
@@ -192,6 +203,73 @@ CORRUPTIONS: tuple[Corruption, ...] = (
 )
 
 
+# The GACC detail marts are empty in a clean build (no platform exports landed): these cases run on
+# a build of the GACC models from the fixture exports (tests/fixtures/gacc), validated with the
+# GACC suites only.
+GACC_CORRUPTIONS: tuple[Corruption, ...] = (
+    Corruption(
+        "r2_gacc_partners_sum_to_world.partners_sum_to_world",
+        (
+            "update marts.fct_region_partner_trade_monthly set value_usd = value_usd + 1000"
+            " where region_code = '650000' and year = 2023 and month = 7 and flow = 'export' and partner_iso3 = 'KAZ'",
+        ),
+        row_key="650000|2023|7|export|USD",
+    ),
+    Corruption(
+        "r2_gacc_blocs_within_world.bloc_not_above_world",
+        (
+            "update marts.fct_region_bloc_trade_monthly set value_usd = value_usd + 5000000"
+            " where region_code = '650000' and year = 2023 and month = 7 and flow = 'import'"
+            " and bloc_code = 'central_asia_5'",
+        ),
+        row_key="650000|2023|7|import|central_asia_5|USD",
+    ),
+    Corruption(
+        "r2_gacc_blocs_within_world.bloc_is_sum_of_members",
+        (
+            "update marts.fct_region_bloc_trade_monthly set value_usd = value_usd + 1000"
+            " where region_code = '650000' and year = 2020 and month = 1 and flow = 'export' and bloc_code = 'eu'",
+        ),
+        row_key="650000|2020|1|export|eu|USD",
+    ),
+)
+GACC_SUITES = sorted({case.target.split(".")[0] for case in GACC_CORRUPTIONS})
+
+
+@pytest.fixture(scope="module")
+def gacc_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The GACC models (and their parents) built from the fixture exports landed in a temp zone.
+
+    Set TRADEWH_TEST_GACC_WAREHOUSE to such a build to skip it while iterating.
+    """
+    prebuilt = os.environ.get("TRADEWH_TEST_GACC_WAREHOUSE")
+    if prebuilt:
+        return Path(prebuilt).resolve()
+    root = tmp_path_factory.mktemp("gacc_built")
+    landing = root / "landing"
+    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing}
+    ingest_gacc(
+        [GACC_FIXTURES / "export_2023-07_usd_part1.csv", GACC_FIXTURES / "export_2023-07_usd_part2.csv"], **export_july
+    )
+    ingest_gacc(
+        [GACC_FIXTURES / "import_2023-07_cny.csv"], flow="import", period="2023-07", currency="cny", root=landing
+    )
+    for month in ("2020-01", "2020-02"):
+        ingest_gacc(
+            [GACC_FIXTURES / f"export_{month}_usd.csv"], flow="export", period=month, currency="usd", root=landing
+        )
+    database = root / "gacc.duckdb"
+    selection = ["--select", *(f"+{mart}" for mart in GACC_MARTS), "--indirect-selection", "cautious"]
+    run_dbt(
+        ["build", "--quiet", *selection],
+        database=database,
+        target_path=root / "target",
+        extra_env={"TRADEWH_LANDING_ROOT": str(landing)},
+        capture=True,
+    )
+    return database
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -205,7 +283,7 @@ def _corrupt(path: Path, statements: tuple[str, ...]) -> None:
 
 def test_every_expectation_has_a_corruption_test() -> None:
     declared = {name for check in load_spec() for name in check.expectation_names()}
-    covered = {case.target for case in CORRUPTIONS}
+    covered = {case.target for case in (*CORRUPTIONS, *GACC_CORRUPTIONS)}
     assert declared - covered == set(), "add a Corruption case for these expectations"
     assert covered - declared == set(), "these Corruption cases target expectations that no longer exist"
 
@@ -230,6 +308,28 @@ def test_broken_total_fails_naming_its_expectation(warehouse_copy: Path, case: C
     assert f" {case.target}: " in report.summary()
     if case.row_key is not None:
         assert case.row_key in failed[case.target].detail, failed[case.target]
+
+
+def test_gacc_detail_marts_with_data_pass(gacc_warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "gacc.duckdb"
+    shutil.copyfile(gacc_warehouse, copy)
+    report = validate_warehouse(copy, data_docs=False, only=GACC_SUITES)
+    assert report.success, report.summary()
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        for mart in GACC_MARTS:
+            assert connection.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+
+
+@pytest.mark.parametrize("case", GACC_CORRUPTIONS, ids=lambda case: case.id)
+def test_broken_gacc_total_fails_naming_its_expectation(gacc_warehouse: Path, tmp_path: Path, case: Corruption) -> None:
+    copy = tmp_path / "gacc.duckdb"
+    shutil.copyfile(gacc_warehouse, copy)
+    _corrupt(copy, case.statements)
+    report = validate_warehouse(copy, data_docs=False, only=GACC_SUITES)
+    failed = {o.expectation: o for o in report.failures}
+    assert case.target in failed, f"{case.target} did not fail:\n{report.summary()}"
+    assert case.row_key is not None
+    assert case.row_key in failed[case.target].detail, failed[case.target]
 
 
 def test_a_query_that_raises_is_a_failure_naming_the_expectations(warehouse_copy: Path) -> None:
