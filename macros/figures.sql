@@ -3,9 +3,12 @@
     {{ return(['region_code', 'period_start', 'period_end', 'flow', 'partner_scope', 'product']) }}
 {%- endmacro %}
 
-{#- Join condition: the two relations describe the same fact. -#}
-{% macro same_fact(left, right) -%}
-    {%- for column in fact_key_columns() %}
+{#-
+    Join condition: the two relations describe the same fact, or the same fact but for the key
+    columns named in `except` (e.g. except=['partner_scope'] pairs a part with its whole).
+-#}
+{% macro same_fact(left, right, except=[]) -%}
+    {%- for column in fact_key_columns() | reject('in', except) %}
     {{ 'and ' if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
     {%- endfor %}
 {%- endmacro %}

@@ -119,19 +119,11 @@ flows as (
     from ytd as total
     inner join ytd as exports
         on
-            total.region_code = exports.region_code
-            and total.period_start = exports.period_start
-            and total.period_end = exports.period_end
-            and total.partner_scope = exports.partner_scope
-            and total.product = exports.product
+            {{ same_fact('total', 'exports', except=['flow']) }}
             and exports.flow = 'export'
     inner join ytd as imports
         on
-            total.region_code = imports.region_code
-            and total.period_start = imports.period_start
-            and total.period_end = imports.period_end
-            and total.partner_scope = imports.partner_scope
-            and total.product = imports.product
+            {{ same_fact('total', 'imports', except=['flow']) }}
             and imports.flow = 'import'
     where
         total.flow = 'total'

@@ -48,11 +48,7 @@ part_exceeds_whole as (
     inner join selected as whole
         on
             nesting.whole_scope = whole.partner_scope
-            and part.region_code = whole.region_code
-            and part.period_start = whole.period_start
-            and part.period_end = whole.period_end
-            and part.flow = whole.flow
-            and part.product = whole.product
+            and {{ same_fact('part', 'whole', except=['partner_scope']) }}
             and part.currency = whole.currency
     where part.lower_bound_native > whole.upper_bound_native
 ),

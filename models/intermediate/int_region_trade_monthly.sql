@@ -85,39 +85,38 @@ unioned as (
     select * from reported
 ),
 
-with_fx as (
-    select
-        unioned.region_code,
-        unioned.year,
-        unioned.month_start,
-        unioned.month,
-        unioned.months_covered,
-        unioned.flow,
-        unioned.partner_scope,
-        unioned.product,
-        unioned.value_cny,
-        unioned.value_cny / avg(fx_monthly.cny_per_usd) as value_usd,
-        unioned.value_basis,
-        unioned.figure_id,
-        unioned.subtracted_figure_id
+periods as (
+    select distinct
+        year,
+        month_start,
+        month
     from unioned
+),
+
+period_fx as (
+    select
+        periods.year,
+        periods.month_start,
+        periods.month,
+        avg(fx_monthly.cny_per_usd) as cny_per_usd
+    from periods
     inner join fx_monthly
         on
-            unioned.year = fx_monthly.year
-            and fx_monthly.month between unioned.month_start and unioned.month
-    group by
-        unioned.region_code,
-        unioned.year,
-        unioned.month_start,
-        unioned.month,
-        unioned.months_covered,
-        unioned.flow,
-        unioned.partner_scope,
-        unioned.product,
-        unioned.value_cny,
-        unioned.value_basis,
-        unioned.figure_id,
-        unioned.subtracted_figure_id
+            periods.year = fx_monthly.year
+            and fx_monthly.month between periods.month_start and periods.month
+    group by periods.year, periods.month_start, periods.month
+),
+
+with_fx as (
+    select
+        unioned.*,
+        unioned.value_cny / period_fx.cny_per_usd as value_usd
+    from unioned
+    inner join period_fx
+        on
+            unioned.year = period_fx.year
+            and unioned.month_start = period_fx.month_start
+            and unioned.month = period_fx.month
 ),
 
 flagged as (
