@@ -18,6 +18,7 @@ How a run works (see docs/validation.md for why):
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import logging
 import math
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
 
 from tradewh.validation_spec import CONTEXT_DIR, SUITES_DIRNAME
 
@@ -126,9 +128,11 @@ def validate_warehouse(
             connection = duckdb.connect(str(warehouse), read_only=True)
         except duckdb.Error as exc:
             raise ValidationSetupError(f"cannot open {warehouse} read-only: {exc}") from exc
+        # Data Docs name the run after the validated file, so a page says what it describes.
+        run_id = RunIdentifier(run_name=warehouse.name, run_time=dt.datetime.now(dt.timezone.utc))
         try:
             for suite in suites:
-                report.outcomes.extend(_run_suite(context, datasource, connection, suite))
+                report.outcomes.extend(_run_suite(context, datasource, connection, suite, run_id))
         finally:
             connection.close()
         if data_docs:
@@ -191,7 +195,11 @@ def _expectation_name(suite_name: str, index: int, config_meta: dict[str, Any] |
 
 
 def _run_suite(
-    context: FileDataContext, datasource: Any, connection: duckdb.DuckDBPyConnection, suite: ExpectationSuite
+    context: FileDataContext,
+    datasource: Any,
+    connection: duckdb.DuckDBPyConnection,
+    suite: ExpectationSuite,
+    run_id: RunIdentifier,
 ) -> list[Outcome]:
     expectations = list(suite.expectations)
     names = [_expectation_name(suite.name, i, e.meta, e.expectation_type) for i, e in enumerate(expectations)]
@@ -227,7 +235,7 @@ def _run_suite(
             gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite)
         )
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id)
     except Exception as exc:  # noqa: BLE001  anything GX raises makes every expectation of the suite a failure
         return all_errored(f"GX raised while validating: {type(exc).__name__}: {_first_line(str(exc))}")
 
