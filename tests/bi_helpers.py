@@ -109,6 +109,10 @@ def shared_build(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     key = str(tmp_path_factory.getbasetemp())
     if key in _BUILDS:
         return _BUILDS[key]
+    reuse = os.environ.get("TRADEWH_TEST_REUSE_WAREHOUSE")
+    if reuse:  # development only: point the BI tests at a folder an earlier `make build` wrote
+        _BUILDS[key] = SharedBuild(Path(reuse) / WAREHOUSE_NAME, 0, "reused", 0.0, "(reused: no reader ran)")
+        return _BUILDS[key]
     root = tmp_path_factory.mktemp("bi-build")
     warehouse = root / "warehouse" / WAREHOUSE_NAME
     warehouse.parent.mkdir()
@@ -210,17 +214,21 @@ def run_chromium(
 
 
 def network_requests(net_log: Path) -> list[str]:
-    """URLs with a network scheme in a Chromium net log (file: and data: are local)."""
+    """Network URLs the *page* asked for, from a Chromium net log (file: and data: are local).
+
+    Chromium itself pings Google's update and account services even with the background-network
+    flags; those requests have no initiating origin ('not an origin') and are left out.
+    """
     if not net_log.exists():
         return []
-    text = net_log.read_text(errors="replace")
-    try:
-        events = json.loads(text).get("events", [])
-    except json.JSONDecodeError:  # a log cut short still lists its URLs line by line
-        events = [json.loads(line.rstrip(",")) for line in text.splitlines() if line.startswith('{"params"')]
+    log = json.loads(net_log.read_text(errors="replace"))
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     urls = []
-    for event in events:
-        url = (event.get("params") or {}).get("url", "")
+    for event in log.get("events", []):
+        params = event.get("params") or {}
+        url = params.get("url", "")
+        if event.get("type") != start_job or params.get("initiator") == "not an origin":
+            continue
         if url.startswith(("http:", "https:", "ws:", "wss:", "ftp:")):
             urls.append(url)
     return sorted(set(urls))
@@ -239,7 +247,7 @@ def png_stats(path: Path) -> PngStats:
     with Image.open(path) as image:
         rgb = image.convert("RGB")
         small = rgb.resize((rgb.width // 2, rgb.height // 2))
-        pixels = list(small.getdata())
-        colours = len(set(rgb.getdata()))
+        pixels = list(small.get_flattened_data())
+        colours = len(set(rgb.get_flattened_data()))
     non_white = sum(1 for r, g, b in pixels if min(r, g, b) < 235)
     return PngStats(rgb.width, rgb.height, colours, non_white / len(pixels))
