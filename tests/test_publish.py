@@ -147,6 +147,22 @@ def test_readers_see_whole_builds_while_publish_runs_again_and_again(tmp_path: P
     assert len(poll.build_ids) >= 4, "the polling reader saw the builds change"
 
 
+def test_one_process_sees_a_new_build_once_all_its_connections_are_closed(tmp_path: Path) -> None:
+    """DuckDB shares one instance per path inside a process (docs/connect-bi.md says so)."""
+    warehouse = tmp_path / "china_regional_trade.duckdb"
+    first = publish(tiny_staging(tmp_path / "a.duckdb", 10), warehouse)
+    held = duckdb.connect(str(warehouse), read_only=True)
+    second = publish(tiny_staging(tmp_path / "b.duckdb", 20), warehouse)
+    again = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert again.execute("select build_id from meta.build_info").fetchone() == (first.build_id,)
+    finally:
+        again.close()
+        held.close()
+    with duckdb.connect(str(warehouse), read_only=True) as fresh:
+        assert fresh.execute("select build_id from meta.build_info").fetchone() == (second.build_id,)
+
+
 @pytest.mark.slow
 def test_a_reader_left_connected_during_make_build_sees_no_error_and_only_whole_builds(
     tmp_path_factory: pytest.TempPathFactory,
