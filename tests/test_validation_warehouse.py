@@ -46,10 +46,11 @@ class Corruption:
     target: str
     statements: tuple[str, ...]
     row_key: str | None = None
+    label: str = ""
 
     @property
     def id(self) -> str:
-        return self.target
+        return f"{self.target}[{self.label}]" if self.label else self.target
 
 
 CORRUPTIONS: tuple[Corruption, ...] = (
@@ -63,6 +64,15 @@ CORRUPTIONS: tuple[Corruption, ...] = (
         row_key="650000|2023|6|world|all|CNY",
     ),
     Corruption(
+        "r1_exports_plus_imports_equal_total.flows_add_up",
+        (
+            f"update marts.fct_region_trade_ytd set value_cny = null where {XJ} and year = 2023"
+            " and month_end = 6 and flow = 'export' and partner_scope = 'world' and product = 'all'",
+        ),
+        row_key="650000|2023|6|world|all|CNY",
+        label="missing value is a failure, not skipped",
+    ),
+    Corruption(
         "r1_exports_plus_imports_equal_total.has_comparisons",
         ("delete from marts.fct_region_trade_ytd where flow = 'import'",),
     ),
@@ -74,6 +84,15 @@ CORRUPTIONS: tuple[Corruption, ...] = (
             f" where {XJ_JAN_JUL_2023} and partner_scope = 'belt_and_road_along'",
         ),
         row_key="650000|2023|7|total|all|belt_and_road_along<=world|CNY",
+    ),
+    Corruption(
+        "r2_parts_within_whole.part_not_above_whole",
+        (
+            f"update marts.fct_region_trade_ytd set value_cny = null"
+            f" where {XJ_JAN_JUL_2023} and partner_scope = 'belt_and_road_along'",
+        ),
+        row_key="650000|2023|7|total|all|belt_and_road_along<=world|CNY",
+        label="missing value is a failure, not skipped",
     ),
     Corruption("r2_parts_within_whole.has_comparisons", ("delete from reference.ref_scope_nesting",)),
     # Rule 3 (required example): Guangdong 2023 raised by half.
@@ -207,6 +226,14 @@ CORRUPTIONS: tuple[Corruption, ...] = (
 # a build of the GACC models from the fixture exports (tests/fixtures/gacc), validated with the
 # GACC suites only.
 GACC_CORRUPTIONS: tuple[Corruption, ...] = (
+    Corruption(
+        "r1_gacc_exports_plus_imports_equal_total.flows_add_up",
+        (
+            "update marts.fct_region_partner_trade_monthly set value_cny = value_cny + 1000"
+            " where region_code = '650000' and year = 2023 and month = 7 and flow = 'import'",
+        ),
+        row_key="650000|2023|7|CNY",
+    ),
     Corruption(
         "r2_gacc_partners_sum_to_world.partners_sum_to_world",
         (
