@@ -107,18 +107,21 @@ class TreeSampler:
 
 def run_measured(
     command: Sequence[str],
+    *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     stdout: int | None = None,
+    stderr: int | None = None,
     interval: float = 0.05,
 ) -> tuple[Measured, str]:
-    """Run ``command``; returns (measurement, captured stdout or '')."""
+    """Run ``command``; returns (measurement, captured stdout or ''). stdout/stderr as for Popen."""
     started = time.perf_counter()
     process = subprocess.Popen(
         list(command),
         env=dict(env) if env is not None else None,
         cwd=cwd,
         stdout=stdout,
+        stderr=stderr,
         text=True,
     )
     with TreeSampler(process.pid, interval) as sampler:

@@ -53,7 +53,7 @@ from tqdm import tqdm
 from tradewh import PROJECT_ROOT
 from tradewh import synthetic_catalogue as cat
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump whenever the output changes, so cached datasets are not reused
 PART_ROWS = 10_000
 DEFAULT_ROOT = PROJECT_ROOT / "data" / "synthetic"
 DEFAULT_ROWS_PER_MONTH = 400_000
@@ -379,9 +379,9 @@ class Generator:
                 hs = cat_.hs_weight[flow] * chapter_tilt[cat_.hs_chapter_index]
                 partner = cat_.partner_weight[flow] * partner_tilt * partner_boost
                 mode = cat_.mode_weight[flow].copy()
-                border = cat_.mode_codes == "19"
+                border = cat_.mode_codes == "4019"
                 mode[border] = mode[border] * 20.0 if province.has_land_border else 0.0
-                market = cat_.mode_codes == "39"
+                market = cat_.mode_codes == "1039"
                 mode[market] *= cat.MARKET_PROCUREMENT_BOOST.get(province.customs_code, 0.2)
                 out[flow, index] = (hs / hs.sum(), partner / partner.sum(), mode / mode.sum())
         return out
