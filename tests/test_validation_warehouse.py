@@ -197,6 +197,21 @@ CORRUPTIONS: tuple[Corruption, ...] = (
         row_key="650000|2023|3|total|world|all|CNY",
     ),
     Corruption(
+        "r8_growth_matches_prior_year.reported_growth_agrees",
+        ("delete from marts.rpt_figure_issues where figure_id = 'xj-43' and rule_code = 'growth_mismatch'",),
+        row_key="650000|2023|7|total|world|all|CNY",
+        label="known gap no longer listed",
+    ),
+    Corruption(
+        "r8_growth_matches_prior_year.reported_growth_agrees",
+        (
+            "update marts.rpt_figure_issues set explanation = 'Reported growth differs from computed growth.'"
+            " where figure_id = 'xj-43' and rule_code = 'growth_mismatch'",
+        ),
+        row_key="650000|2023|7|total|world|all|CNY",
+        label="listed without the implied base",
+    ),
+    Corruption(
         "r8_growth_matches_prior_year.mart_growth_is_computed_from_mart_values",
         (
             "update marts.fct_region_trade_ytd set yoy_pct_computed = yoy_pct_computed + 1"

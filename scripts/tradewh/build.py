@@ -50,6 +50,7 @@ def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
             return 1
         result = publish(staging, warehouse)
         install_data_docs(docs, warehouse.parent / "data_docs")
+        print(f"[build] Data Docs {warehouse.parent / 'data_docs' / 'index.html'}", flush=True)
         print(f"[build] published {warehouse} (build {result.build_id}, storage {result.storage_version})", flush=True)
         return refresh_outputs(warehouse, staging=staging, target_path=target_path)
     except DbtError as exc:
