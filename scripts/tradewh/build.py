@@ -65,10 +65,7 @@ def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
 
 
 def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
