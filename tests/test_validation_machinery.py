@@ -135,6 +135,15 @@ def test_a_query_returning_wrong_types_is_an_error(tiny_context: Path, tiny_ware
     assert "parts_add_up.gap_within_rounding" in report.failed_expectations()
 
 
+def test_a_check_whose_suite_file_is_missing_is_an_error(tiny_context: Path, tiny_warehouse: Path) -> None:
+    (tiny_context / "expectations" / "regions_known.json").unlink()
+    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+    assert not report.success
+    errored = {o.expectation: o for o in report.outcomes if o.status == "error"}
+    assert set(errored) == {"regions_known.code_is_known"}
+    assert "no suite JSON" in errored["regions_known.code_is_known"].detail
+
+
 def test_missing_warehouse_is_a_setup_error(tiny_context: Path, tmp_path: Path) -> None:
     with pytest.raises(ValidationSetupError, match="no warehouse file"):
         validate_warehouse(tmp_path / "nope.duckdb", context_dir=tiny_context)

@@ -35,7 +35,7 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 
-from tradewh.validation_spec import CONTEXT_DIR, SUITES_DIRNAME
+from tradewh.validation_spec import CONTEXT_DIR, SPEC_PATH, SUITES_DIRNAME, SpecError, load_spec
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -121,8 +121,13 @@ def validate_warehouse(
         runtime_dir = Path(tmp) / "context"
         shutil.copytree(context_dir, runtime_dir, ignore=shutil.ignore_patterns("uncommitted"))
         staging_docs = Path(tmp) / "data_docs"
-        context = _open_context(runtime_dir, staging_docs)
+        try:
+            context = _open_context(runtime_dir, staging_docs)
+        except Exception as exc:  # GX raises many types for a broken context; re-raised as a setup error
+            raise ValidationSetupError(f"GX cannot open the file context {context_dir}: {exc}") from exc
         suites = _load_suites(context, runtime_dir, only, report)
+        if only is None:
+            report.outcomes.extend(_suites_missing_from_context(runtime_dir))
         datasource = context.data_sources.add_pandas("warehouse")
         try:
             connection = duckdb.connect(str(warehouse), read_only=True)
@@ -187,6 +192,26 @@ def _load_suites(
                 Outcome(name, f"{name}.*", "error", "-", "-", f"suite file cannot be loaded by GX: {exc}")
             )
     return suites
+
+
+def _suites_missing_from_context(runtime_dir: Path) -> list[Outcome]:
+    """A check in the spec without its suite JSON would be silently skipped: make it an error."""
+    spec = runtime_dir / SPEC_PATH.name
+    if not spec.is_file():
+        return []
+    try:
+        checks = load_spec(spec)
+    except SpecError as exc:
+        return [Outcome("spec", f"{SPEC_PATH.name}.*", "error", "-", "-", str(exc))]
+    present = {p.stem for p in (runtime_dir / SUITES_DIRNAME).glob("*.json")}
+    return [
+        Outcome(
+            check.name, name, "error", "-", "-", f"no suite JSON for this check ({SUITES_DIRNAME}/{check.name}.json)"
+        )
+        for check in checks
+        if check.name not in present
+        for name in check.expectation_names()
+    ]
 
 
 def _expectation_name(suite_name: str, index: int, config_meta: dict[str, Any] | None, type_: str) -> str:
