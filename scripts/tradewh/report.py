@@ -574,8 +574,10 @@ def _issue_row(row: dict[str, object], rule_col: str | None) -> str:
     kept_out = "<br><small>kept out of the facts</small>" if excluded else ""
     compared = ""
     if row.get("observed_value") is not None or row.get("expected_value") is not None:
-        unit = escape(get("comparison_currency"))
-        compared = f"observed {get('observed_value')} {unit}<br>expected {get('expected_value')} {unit}"
+        unit = str(row.get("comparison_currency") or "")
+        observed = escape(_amount(row.get("observed_value"), unit))
+        expected = escape(_amount(row.get("expected_value"), unit))
+        compared = f"observed {observed}<br>expected {expected}"
         if row.get("deviation_pct") is not None:
             compared += f"<br><small>off by {get('deviation_pct')}%</small>"
     printed = " ".join(x for x in (get("value_as_printed"),) if x)
@@ -585,6 +587,20 @@ def _issue_row(row: dict[str, object], rule_col: str | None) -> str:
         f"<td>{escape(printed)}</td><td class='num'>{compared}</td>"
         f"<td class='why'>{escape(get('explanation'))}</td></tr>"
     )
+
+
+def _amount(value: object, unit: str) -> str:
+    """A compared value as people read it: '10.98 bn CNY', '59.30%'."""
+    if value is None:
+        return ""
+    number = float(value)
+    if unit in ("pct", "%"):
+        return f"{svg.fmt(number, 2)}%".replace(svg.MINUS, "-")
+    if abs(number) >= 1e9:
+        return f"{svg.fmt(number / 1e9, 2)} bn {unit}".replace(svg.MINUS, "-").strip()
+    if abs(number) >= 1e6:
+        return f"{svg.fmt(number / 1e6, 2)} million {unit}".replace(svg.MINUS, "-").strip()
+    return f"{_cell(number)} {unit}".strip()
 
 
 def _period(start: object, end: object) -> str:
@@ -656,9 +672,11 @@ th { text-align: left; background: #f0f4f8; position: sticky; top: 0; }
 th, td { padding: 5px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 tr:nth-child(even) td { background: #fafbfc; }
 td small { color: #616e7c; }
-td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.why { min-width: 280px; }
-td:first-child { min-width: 170px; }
+td.num { font-variant-numeric: tabular-nums; }
+#issues-table { table-layout: fixed; }
+#issues-table th:nth-child(1) { width: 19%; } #issues-table th:nth-child(2) { width: 19%; }
+#issues-table th:nth-child(3) { width: 12%; } #issues-table th:nth-child(4) { width: 19%; }
+#issues-table td { overflow-wrap: anywhere; }
 .badge { font-size: 11px; padding: 1px 6px; border-radius: 8px; background: #e4e7eb; }
 .badge.hard { background: #fde2d8; color: #9a3412; }
 .badge.soft { background: #fef3c7; color: #92400e; }
