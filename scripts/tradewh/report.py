@@ -450,15 +450,17 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
             slot = years.index(int(r["year"])) * 12 + first - 1
             when = MONTHS[last - 1] if span == 1 else f"{MONTHS[first - 1]}{NDASH}{MONTHS[last - 1]}"
             label = f"{names.get(code, code)}, {when} {r['year']}: {_bn(r['value_cny']):,.2f} bn yuan"
+            per_month = _bn(r["value_cny"]) / span
             if span > 1:
-                label += f" ({span} months together)"
+                label += f" over {span} months together: {per_month:,.2f} bn yuan a month on average"
             columns.append(
                 svg.Column(
                     slot=slot,
                     span=span,
-                    value=_bn(r["value_cny"]),
+                    value=per_month,
                     label=label,
                     hatched=span > 1,
+                    text=f"{per_month:,.0f}/mo" if span > 1 else None,
                     color=svg.PALETTE[0] if code == XINJIANG else svg.PALETTE[1],
                 )
             )
@@ -470,17 +472,31 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
                 columns,
                 slots,
                 title=f"{name}: trade by month",
-                axis_label="Billion yuan, imports + exports",
+                axis_label="Billion yuan a month, imports + exports",
                 group_labels=groups,
                 width=900,
                 value_format=lambda v: svg.fmt(v, 0 if abs(v) >= 10 or float(v).is_integer() else 1),
             )
         )
+        by_year = {
+            y: (
+                sum(_bn(r["value_cny"]) for r in mine if int(r["year"]) == y),
+                sum(int(r["month"]) - int(r["month_start"]) + 1 for r in mine if int(r["year"]) == y),
+            )
+            for y in years
+        }
+        if len(years) >= 2 and by_year[years[0]][1] and by_year[years[-1]][1]:
+            first_avg = by_year[years[0]][0] / by_year[years[0]][1]
+            last_avg = by_year[years[-1]][0] / by_year[years[-1]][1]
+            facts.append(
+                f"{name} traded {last_avg:,.1f} bn yuan a month in {years[-1]} (average over the months covered), "
+                f"against {first_avg:,.1f} bn in {years[0]} ({(last_avg / first_avg - 1) * 100:+.0f}%)"
+            )
         singles = [r for r in mine if r["month_start"] == r["month"]]
         if singles:
             peak = max(singles, key=lambda r: float(r["value_cny"]))
             facts.append(
-                f"{name}'s busiest month on record here is {MONTHS[int(peak['month']) - 1]} {peak['year']} "
+                f"its busiest single month: {MONTHS[int(peak['month']) - 1]} {peak['year']} "
                 f"({_bn(peak['value_cny']):,.1f} bn yuan)"
             )
     takeaway = "; ".join(facts) + "." if facts else "Monthly values derived from year-to-date releases."
@@ -490,8 +506,9 @@ def section_monthly(con: duckdb.DuckDBPyConnection) -> Section:
         takeaway,
         "".join(charts),
         "Monthly values are derived from year-to-date releases (each month = this release minus the previous "
-        "one) or printed as single months. Hatched columns span the months they cover: January and February are "
-        "published together, and a gap between releases leaves several months in one value. Empty months: no "
+        "one) or printed as single months. Hatched columns span the months one value covers (January and February "
+        "are published together; a gap between releases leaves several months in one value) and are drawn at "
+        "that value's monthly average. Empty months: no "
         "release to derive them from. Only the values the warehouse publishes (is_published) are drawn. "
         "Source: marts.fct_region_trade_monthly.",
     )

@@ -307,6 +307,7 @@ class Column:
     span: int = 1
     color: str = PALETTE[0]
     hatched: bool = False
+    text: str | None = None  # the label above the column; default: the value
 
 
 def column_chart(
@@ -365,7 +366,8 @@ def column_chart(
             f"<rect class='bar' x='{x:.1f}' y='{y0:.1f}' width='{w:.1f}' height='{max(y1 - y0, 0.8):.1f}' "
             f"fill='{fill}'{stroke}><title>{escape(c.label)}</title></rect>"
         )
-        body.append(_text(x + w / 2, y0 - 4, value_format(c.value), size=10, anchor="middle", color=INK))
+        top_label = c.text if c.text is not None else value_format(c.value)
+        body.append(_text(x + w / 2, y0 - 4, top_label, size=10, anchor="middle", color=INK))
     body.append(f"<line x1='{left}' y1='{y_of(0):.1f}' x2='{left + plot_w}' y2='{y_of(0):.1f}' stroke='{INK}'/>")
     return _svg(width, height, title, f"Column chart, {len(columns)} columns; {axis_label}", body)
 
