@@ -392,7 +392,10 @@ def test_failed_validation_does_not_replace_the_published_warehouse(
     """tradewh.build.build with a build that fails validation: the published file keeps its bytes."""
     published = tmp_path / "warehouse" / "china_regional_trade.duckdb"
     published.parent.mkdir()
-    published.write_bytes(b"the warehouse users have open")
+    shutil.copyfile(built_warehouse, published)
+    published_docs = published.parent / "data_docs" / "index.html"
+    published_docs.parent.mkdir()
+    published_docs.write_text("Data Docs of the published warehouse", encoding="utf-8")
     before = _sha256(published)
 
     def fake_dbt_build(args: list[str], database: Path, target_path: Path | None = None, **_: object) -> None:
@@ -404,5 +407,6 @@ def test_failed_validation_does_not_replace_the_published_warehouse(
     monkeypatch.setattr(build_module, "run_dbt", fake_dbt_build)
     assert build_module.build(published) == 1
     assert _sha256(published) == before, "a failed validation must leave the published warehouse byte-for-byte"
+    assert published_docs.read_text(encoding="utf-8") == "Data Docs of the published warehouse"
     leftovers = list((published.parent / ".build").glob("*.duckdb"))
     assert leftovers == [], f"the rejected build was left behind: {leftovers}"
