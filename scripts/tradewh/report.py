@@ -264,7 +264,12 @@ def section_frontier(con: duckdb.DuckDBPyConnection) -> Section:
             + (f" ({float(xj[-1]['yoy_pct']):+.1f}% in the last year)" if xj[-1]["yoy_pct"] is not None else "")
         )
     if xz:
-        parts.append(f"Xizang remains the smallest economy here at US${_bn(xz[-1]['value_usd']):,.2f} bn")
+        latest = {c: sorted(v, key=lambda r: int(r["year"]))[-1]["value_usd"] for c, v in by_region.items()}
+        smallest = min(latest, key=lambda c: float(latest[c])) == XIZANG
+        parts.append(
+            f"Xizang {'trades the least of them, ' if smallest else 'traded '}US${_bn(xz[-1]['value_usd']):,.2f} bn "
+            f"in {xz[-1]['year']}"
+        )
     parts.append(f"fastest growth since {rows[0]['year']}: {fastest_name}")
     takeaway = "; ".join(parts) + "."
     body = "<div class='multiples'>" + "".join(panels) + "</div>"
