@@ -239,6 +239,8 @@ def _run_suite(
     if not expectations:
         return [Outcome(suite.name, f"{suite.name}.*", "error", "-", "-", "suite has no expectations")]
     query = (suite.meta or {}).get("query")
+    if isinstance(query, list) and all(isinstance(line, str) for line in query):
+        query = "\n".join(query)
     if not isinstance(query, str) or not query.strip():
         return all_errored("suite meta has no `query`: nothing to validate")
     try:

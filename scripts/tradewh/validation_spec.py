@@ -11,9 +11,10 @@ Each check in the spec becomes one Expectation Suite, stored as JSON in the file
 - ``expectations``: GX expectation types with their arguments, each with a short ``name`` that
   is unique in the check and a ``notes`` text saying why the bound is what it is.
 
-The SQL travels inside the suite's ``meta`` so the committed JSON alone says what is validated;
-``tests/test_validation_spec.py`` checks that the JSON is exactly what this module generates from
-the spec. Regenerate with ``python scripts/validate.py --write-suites``.
+The SQL travels inside the suite's ``meta`` (``query``, one string per line) so the committed JSON
+alone says what is validated; ``tests/test_validation_machinery.py`` checks that the JSON is
+exactly what this module generates from the spec. Regenerate with
+``python scripts/validate.py --write-suites``.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def suite_document(check: CheckSpec) -> dict[str, Any]:
         "meta": {
             "description": check.description,
             "great_expectations_version": _GX_VERSION,
-            "query": check.query,
+            # One string per line, so a change to the SQL reads as a line diff in review.
+            "query": check.query.splitlines(),
             "row_key": list(check.row_key),
             "rule": check.rule,
             "tables": list(check.tables),
