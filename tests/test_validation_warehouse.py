@@ -242,6 +242,15 @@ CORRUPTIONS: tuple[Corruption, ...] = (
 # GACC suites only.
 GACC_CORRUPTIONS: tuple[Corruption, ...] = (
     Corruption(
+        "r4_gacc_marts_match_landed_queries.totals_match",
+        (
+            "update intermediate.int_gacc_query_vintages"
+            " set value_total_in_query_currency = value_total_in_query_currency + 1000"
+            " where region_code = '650000' and year = 2023 and month = 7 and flow = 'import' and is_published",
+        ),
+        row_key="650000|2023|7|import|CNY",
+    ),
+    Corruption(
         "r1_gacc_exports_plus_imports_equal_total.flows_add_up",
         (
             "update marts.fct_region_partner_trade_monthly set value_cny = value_cny + 1000"
