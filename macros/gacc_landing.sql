@@ -2,15 +2,20 @@
     The GACC landing zone (written by `scripts/ingest.py gacc`, read as a dbt-duckdb external
     source). Its root is $TRADEWH_LANDING_ROOT, else data/landing relative to the directory dbt
     runs in (the project root: the Makefile and scripts/tradewh/dbt.py run dbt there).
+    Layout: <root>/gacc/flow=*/period=*/currency=*/<ingested_at>_<content hash>/part-NNNN.parquet.
 
     A fresh clone has an empty landing zone, and DuckDB's read_parquet fails on a glob that
-    matches nothing. So the staging model asks DuckDB, at run time, whether any vintage file
-    exists (`gacc_landing_has_files`); when none does it selects from `gacc_empty_landing()`, a
-    zero-row relation with the landing schema, and the detail marts build empty.
+    matches nothing. So `gacc_landed_rows` asks DuckDB, at run time, whether any vintage file
+    exists; when none does it selects zero rows with the landing schema
+    (`gacc_landing_columns`), and the detail marts build empty.
 -#}
 
+{% macro gacc_landing_root() -%}
+    {{ env_var('TRADEWH_LANDING_ROOT', 'data/landing') }}
+{%- endmacro %}
+
 {% macro gacc_landing_glob() -%}
-    {{ env_var('TRADEWH_LANDING_ROOT', 'data/landing') ~ '/gacc/flow=*/period=*/currency=*/*.parquet' }}
+    {{ gacc_landing_root() ~ '/gacc/flow=*/period=*/currency=*/*/*.parquet' }}
 {%- endmacro %}
 
 {% macro gacc_landing_has_files() -%}
@@ -21,35 +26,78 @@
     {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
-{#- Zero rows, the landing files' columns and types (see scripts/tradewh/ingest_gacc.py). -#}
+{#-
+    The landing files' columns and types (see scripts/tradewh/ingest_gacc.py, stage_part), as
+    (name, type) pairs, plus the two the reader adds: `filename` (the vintage directory holds
+    the content hash and ingestion time) and `file_row_number` (the row's line is it + 2).
+-#}
+{% macro gacc_landing_columns() -%}
+    {%- set text = dbt.type_string() -%}
+    {{ return([
+        ('flow', text),
+        ('period', text),
+        ('period_kind', text),
+        ('year', 'integer'),
+        ('month', 'integer'),
+        ('currency', text),
+        ('region_code', text),
+        ('customs_registration_code', text),
+        ('registration_name', text),
+        ('hs_code', text),
+        ('hs_name', text),
+        ('gacc_partner_code', text),
+        ('gacc_partner_name', text),
+        ('partner_iso3', text),
+        ('trade_mode_code', text),
+        ('trade_mode_name', text),
+        ('quantity_1', 'double'),
+        ('unit_1', text),
+        ('quantity_2', 'double'),
+        ('unit_2', text),
+        ('value', 'decimal(18, 2)'),
+        ('source_file', text),
+        ('source_encoding', text),
+        ('filename', text),
+        ('file_row_number', 'bigint'),
+    ]) }}
+{%- endmacro %}
+
+{#- Zero rows with the landing schema. -#}
 {% macro gacc_empty_landing() -%}
     select
-        cast(null as varchar) as query_hash,
-        cast(null as timestamp) as ingested_at,
-        cast(null as varchar) as flow,
-        cast(null as varchar) as period,
-        cast(null as varchar) as period_kind,
-        cast(null as integer) as year,
-        cast(null as integer) as month,
-        cast(null as varchar) as currency,
-        cast(null as varchar) as region_code,
-        cast(null as varchar) as customs_registration_code,
-        cast(null as varchar) as registration_name,
-        cast(null as varchar) as hs_code,
-        cast(null as varchar) as hs_name,
-        cast(null as varchar) as gacc_partner_code,
-        cast(null as varchar) as gacc_partner_name,
-        cast(null as varchar) as partner_iso3,
-        cast(null as varchar) as trade_mode_code,
-        cast(null as varchar) as trade_mode_name,
-        cast(null as decimal(24, 4)) as quantity_1,
-        cast(null as varchar) as unit_1,
-        cast(null as decimal(24, 4)) as quantity_2,
-        cast(null as varchar) as unit_2,
-        cast(null as decimal(20, 2)) as value,
-        cast(null as varchar) as source_file,
-        cast(null as bigint) as source_line,
-        cast(null as varchar) as source_encoding,
-        cast(null as varchar) as filename
-    where false
+    {%- for name, type in gacc_landing_columns() %}
+        cast(null as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    where 1 = 0
+{%- endmacro %}
+
+{#- Every landed row: the external source, or zero rows when nothing is landed yet. -#}
+{% macro gacc_landed_rows(landing) -%}
+    {{ return(adapter.dispatch('gacc_landed_rows', 'china_regional_trade')(landing)) }}
+{%- endmacro %}
+
+{% macro default__gacc_landed_rows(landing) -%}
+    {%- if gacc_landing_has_files() -%}
+        select * from {{ landing }}
+    {%- else -%}
+        {{ gacc_empty_landing() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- On Spark the landing zone is an external Parquet table registered by the caller. -#}
+{% macro spark__gacc_landed_rows(landing) -%}
+    select *, input_file_name() as filename, cast(null as bigint) as file_row_number from {{ landing }}
+{%- endmacro %}
+
+{#- The ingestion time encoded in a vintage directory name ('20240131T120000123456'). -#}
+{% macro gacc_parse_stamp(text) -%}
+    {{ return(adapter.dispatch('gacc_parse_stamp', 'china_regional_trade')(text)) }}
+{%- endmacro %}
+
+{% macro default__gacc_parse_stamp(text) -%}
+    strptime({{ text }}, '%Y%m%dT%H%M%S%f')
+{%- endmacro %}
+
+{% macro spark__gacc_parse_stamp(text) -%}
+    to_timestamp({{ text }}, "yyyyMMdd'T'HHmmssSSSSSS")
 {%- endmacro %}

@@ -21,11 +21,11 @@ products as (
 leaf_groups as (
     select
         product,
-        cast(hs_codes as varchar) as hs_codes
+        cast(hs_codes as {{ dbt.type_string() }}) as hs_codes
     from products
     where
         product_kind = 'product_group'
-        and coalesce(cast(hs_codes as varchar), '') <> ''
+        and coalesce(cast(hs_codes as {{ dbt.type_string() }}), '') <> ''
         and product not in (
             select parent_product from products
             where parent_product is not null

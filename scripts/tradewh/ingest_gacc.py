@@ -32,6 +32,7 @@ import csv
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -68,8 +69,7 @@ COLUMN_LABEL = {internal: label for label, internal in FIXED_COLUMNS.items()}
 FLOWS = ("export", "import")
 CURRENCIES = ("usd", "cny")
 PERIOD_PATTERN = re.compile(r"^(?P<year>(19|20)\d\d)(-(?P<month>0[1-9]|1[0-2]))?$")
-NUMBER_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
-NEGATIVE_PATTERN = r"^-[0-9]+(\.[0-9]+)?$"
+NEGATIVE_PATTERN = r"-[0-9]+(\.[0-9]+)?"
 MAX_LISTED = 20  # faults of one kind listed in full before "... and N more" (unmapped partners: all)
 CHUNK_BYTES = 4 * 1024 * 1024
 HEADER_PROBE_BYTES = 64 * 1024
@@ -321,36 +321,173 @@ def _sql_text(value: str) -> str:
     return value.replace("'", "''")
 
 
-def load_parts(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> None:
-    """Every part into table ``raw_rows`` (all text) with its file index and line number."""
-    internal = [*FIXED_COLUMNS.values(), "value"]
-    column_list = ", ".join(f"{name} varchar" for name in internal)
-    con.execute(f"create table raw_rows (file_index integer, line_no bigint, {column_list})")
+TEXT_COLUMNS = [*FIXED_COLUMNS.values(), "value"]
+# What makes two landed queries the same content (not file names, encodings or row order).
+CONTENT_COLUMNS = (
+    "flow, period, currency, region_code, hs_code, hs_name, gacc_partner_code, gacc_partner_name, "
+    "partner_iso3, trade_mode_code, trade_mode_name, quantity_1, unit_1, quantity_2, unit_2, value"
+)
+VINTAGE_DIR = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)_(?P<hash>[0-9a-f]{32})$")
+MANIFEST = "_vintage.json"
+
+
+@dataclass
+class Lookups:
+    """Reference lookups as SQL expressions (no joins, so the CSV's row order survives)."""
+
+    region_lookup: str
+    partner_map: str
+    trade_modes: set[str]
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def load_lookups(reference_dir: Path) -> Lookups:
+    regions = [r for r in read_reference("ref_regions", reference_dir) if r["customs_registration_code"]]
+    region_entries = ", ".join(
+        f"{_sql_literal(r['customs_registration_code'])}: {_sql_literal(r['region_code'])}" for r in regions
+    )
+    partners = read_reference(PARTNER_CROSSWALK, reference_dir)
+    entries = ", ".join(f"{_sql_literal(r['gacc_name'])}: {_sql_literal(r['iso3'])}" for r in partners)
+    modes = {r["trade_mode_code"] for r in read_reference("ref_trade_modes", reference_dir)}
+    return Lookups(
+        region_lookup=f"element_at(map {{{region_entries}}}, registration_code)[1]",
+        partner_map=f"map {{{entries}}}",
+        trade_modes=modes,
+    )
+
+
+KEY_COLUMNS = ("hs_code", "gacc_partner_name", "trade_mode_code", "registration_code")
+
+
+def _read_csv_sql(part: Part, trim_all: bool = False) -> str:
+    """The part as text columns named as in FIXED_COLUMNS (+ value).
+
+    Key columns are trimmed ('' when empty); with ``trim_all`` every column is (for messages).
+    Numbers need no trimming: DuckDB's casts ignore surrounding blanks.
+    """
+    names = [FIXED_COLUMNS.get(column, "value") for column in part.header]
+    columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
+    select = ", ".join(
+        f"coalesce(trim({name}), '') as {name}" if trim_all or name in KEY_COLUMNS else name for name in TEXT_COLUMNS
+    )
+    return f"""
+        select {select}
+        from read_csv(
+            '{_sql_text(str(part.readable_path))}', header = true, auto_detect = false,
+            columns = {columns}, delim = ',', quote = '"', escape = '"', strict_mode = true,
+            null_padding = false
+        )
+    """
+
+
+def stage_part(
+    con: duckdb.DuckDBPyConnection, part: Part, query: dict[str, str], lookups: Lookups, target: Path
+) -> None:
+    """One streaming pass: CSV -> normalised Parquet (in the CSV's row order).
+
+    Faults are not refused here but left visible for ``check_staged``: a value that is not a
+    number is null, an unknown province or partner has a null code, a quantity that is not a
+    number is NaN.
+    """
+    year, month = parse_period(query["period"])
+    sql = f"""
+        copy (
+            select
+                {_sql_literal(query["flow"])} as flow,
+                {_sql_literal(query["period"])} as period,
+                {_sql_literal("month" if month else "year")} as period_kind,
+                {year} as year,
+                cast({month or "null"} as integer) as month,
+                {_sql_literal(query["currency"])} as currency,
+                {lookups.region_lookup} as region_code,
+                registration_code as customs_registration_code,
+                registration_name,
+                case
+                    when length(hs_code) % 2 = 1 and regexp_full_match(hs_code, '[0-9]+') then '0' || hs_code
+                    else hs_code
+                end as hs_code,
+                hs_name,
+                gacc_partner_code,
+                gacc_partner_name,
+                element_at({lookups.partner_map}, gacc_partner_name)[1] as partner_iso3,
+                trade_mode_code,
+                trade_mode_name,
+                coalesce(
+                    try_cast(quantity_1 as double),
+                    case when coalesce(trim(quantity_1), '') <> '' then 'nan'::double end
+                ) as quantity_1,
+                nullif(unit_1, '') as unit_1,
+                coalesce(
+                    try_cast(quantity_2 as double),
+                    case when coalesce(trim(quantity_2), '') <> '' then 'nan'::double end
+                ) as quantity_2,
+                nullif(unit_2, '') as unit_2,
+                try_cast(value as decimal(18, 2)) as value,
+                {_sql_literal(part.path.name)} as source_file,
+                {_sql_literal(part.encoding)} as source_encoding
+            from ({_read_csv_sql(part)})
+        ) to '{_sql_text(str(target))}' (format parquet, compression snappy)
+    """
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise _csv_error(part, exc) from None
+
+
+def check_staged(
+    con: duckdb.DuckDBPyConnection, staged: Sequence[Path], parts: Sequence[Part], lookups: Lookups
+) -> tuple[str, int, list[str], float, list[str]]:
+    """One pass over the staged Parquet: fault counts, row counts, content hash, totals.
+
+    Returns content hash, rows, regions, value total and warnings; on any fault, hands over to
+    ``_refuse_with_details`` which locates every fault by file, line, column and value.
+    """
+    files = "[" + ", ".join(_sql_literal(str(path)) for path in staged) + "]"
+    counts = con.execute(
+        f"""
+        select
+            count(*) filter (where value is null or value < 0)
+            + count(*) filter (where isnan(quantity_1) or isnan(quantity_2) or quantity_1 < 0 or quantity_2 < 0)
+            + count(*) filter (where not regexp_full_match(hs_code, '[0-9]{{2,10}}'))
+            + count(*) filter (where gacc_partner_name = '' or trade_mode_code = '')
+            + count(*) filter (where region_code is null or partner_iso3 is null) as faults,
+            count(*) as row_count,
+            count(distinct hash(hs_code, gacc_partner_name, trade_mode_code, customs_registration_code)) as keys,
+            cast(bit_xor(hash({CONTENT_COLUMNS})) as varchar) as digest,
+            list(distinct region_code order by region_code) filter (where region_code is not null),
+            cast(sum(value) as double),
+            list(distinct trade_mode_code) as modes
+        from read_parquet({files})
+        """
+    ).fetchone()
+    faults, rows, keys, digest, regions, total, modes = counts
+    if faults or keys != rows:
+        _refuse_with_details(con, parts, lookups)
+    per_file = dict(
+        con.execute(f"select source_file, count(*) from read_parquet({files}) group by source_file").fetchall()
+    )
     for part in parts:
-        names = [FIXED_COLUMNS.get(column, "value") for column in part.header]
-        columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
-        readable = _sql_text(str(part.readable_path))
-        before = con.execute("select count(*) from raw_rows").fetchone()[0]
-        try:
-            con.execute(
-                f"""
-                insert into raw_rows
-                select {part.index}, null, {", ".join(internal)}
-                from read_csv(
-                    '{readable}', header = true, auto_detect = false, columns = {columns},
-                    delim = ',', quote = '"', escape = '"', strict_mode = true,
-                    null_padding = false, parallel = true
-                )
-                """
-            )
-        except duckdb.Error as exc:
-            raise _csv_error(part, exc) from None
-        after = con.execute("select count(*) from raw_rows").fetchone()[0]
-        part.rows = after - before
+        part.rows = per_file.get(part.path.name, 0)
         if part.rows == 0:
             raise IngestError(f"{part.name}: empty file: a header but no data rows")
-        # rowid follows insertion order (preserve_insertion_order), so the line is rowid - first + 2.
-        con.execute(f"update raw_rows set line_no = rowid - {before} + 2 where file_index = {part.index}")
+    content = hashlib.sha256(f"gacc-v2|{rows}|{digest}".encode()).hexdigest()[:32]
+    warnings = (
+        [
+            f"trade mode {code} ({count} rows) is not in seeds/reference/ref_trade_modes.csv: kept with the name "
+            "from the file; add it to the seed for an English name"
+            for code, count in con.execute(
+                f"select trade_mode_code, count(*) from read_parquet({files}) "
+                f"where not list_contains(?, trade_mode_code) group by 1 order by 1",
+                [sorted(lookups.trade_modes)],
+            ).fetchall()
+        ]
+        if set(modes or []) - lookups.trade_modes
+        else []
+    )
+    return content, rows, regions or [], total or 0.0, warnings
 
 
 def _csv_error(part: Part, exc: duckdb.Error) -> IngestError:
@@ -384,24 +521,36 @@ def _ends_inside_utf8_character(path: Path) -> bool:
     return False
 
 
-def _load_reference_tables(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    regions = [
-        (row["customs_registration_code"], row["region_code"])
-        for row in read_reference("ref_regions", reference_dir)
-        if row["customs_registration_code"]
-    ]
-    con.execute("create table ref_regions (registration_code varchar, region_code varchar)")
-    con.executemany("insert into ref_regions values (?, ?)", regions)
-    partners = [(row["gacc_name"], row["iso3"]) for row in read_reference(PARTNER_CROSSWALK, reference_dir)]
-    con.execute("create table ref_partners (gacc_name varchar, iso3 varchar)")
-    con.executemany("insert into ref_partners values (?, ?)", partners)
-    modes = [(row["trade_mode_code"],) for row in read_reference("ref_trade_modes", reference_dir)]
-    con.execute("create table ref_trade_modes (trade_mode_code varchar)")
-    con.executemany("insert into ref_trade_modes values (?)", modes)
+# ---------------------------------------------------------------------------------------------
+# the slow path: something is wrong, say exactly where
+# ---------------------------------------------------------------------------------------------
 
 
-def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]:
-    """Every fault in ``raw_rows``; returns warnings (unknown trade modes), raises on faults."""
+def _load_for_messages(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], lookups: Lookups) -> None:
+    """Table ``located_rows``: every row as trimmed text with its file and line, and its lookups."""
+    con.execute("create table part_files (file_index integer, first_rowid bigint)")
+    con.execute(f"create table raw_rows (file_index integer, {', '.join(f'{c} varchar' for c in TEXT_COLUMNS)})")
+    for part in parts:
+        before = con.execute("select count(*) from raw_rows").fetchone()[0]
+        con.execute(f"insert into raw_rows select {part.index}, * from ({_read_csv_sql(part, trim_all=True)})")
+        con.execute("insert into part_files values (?, ?)", [part.index, before])
+    # rowid follows insertion order (preserve_insertion_order), so a row's line is rowid - first + 2
+    con.execute(
+        f"""
+        create table located_rows as
+        select
+            r.rowid - f.first_rowid + 2 as line_no,
+            r.*,
+            {lookups.region_lookup} as region_code,
+            element_at({lookups.partner_map}, gacc_partner_name)[1] as partner_iso3
+        from raw_rows as r inner join part_files as f on r.file_index = f.file_index
+        """
+    )
+
+
+def _refuse_with_details(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], lookups: Lookups) -> None:
+    """Locate every fault (only when something is wrong) and raise IngestError."""
+    _load_for_messages(con, parts, lookups)
     names = {part.index: part.name for part in parts}
     value_label = _value_label(parts[0].currency)
     problems: list[str] = []
@@ -410,7 +559,7 @@ def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]
         rows = con.execute(
             f"""
             select file_index, line_no, {column}, count(*) over () as n
-            from raw_rows where {where_sql}
+            from located_rows where {where_sql}
             order by file_index, line_no limit {MAX_LISTED}
             """
         ).fetchall()
@@ -419,39 +568,25 @@ def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]
         if rows and rows[0][3] > len(rows):
             problems.append(f"... and {rows[0][3] - len(rows)} more rows with {reason.rstrip(':')} in {label}")
 
-    # numbers: the value must be there; quantities may be empty (no second unit)
-    located("trim(coalesce(value, '')) = ''", "value", value_label, "empty value:")
-    located(f"regexp_matches(trim(value), '{NEGATIVE_PATTERN}')", "value", value_label, "negative value:")
-    located(
-        f"trim(value) <> '' and not regexp_matches(trim(value), '{NUMBER_PATTERN}') "
-        f"and not regexp_matches(trim(value), '{NEGATIVE_PATTERN}')",
-        "value",
-        value_label,
-        "not a number:",
-    )
+    located("value = ''", "value", value_label, "empty value:")
+    located("try_cast(value as decimal(18, 2)) < 0", "value", value_label, "negative value:")
+    located("value <> '' and try_cast(value as decimal(18, 2)) is null", "value", value_label, "not a number:")
     for column in ("quantity_1", "quantity_2"):
         located(
-            f"trim(coalesce({column}, '')) <> '' and not regexp_matches(trim({column}), '{NUMBER_PATTERN}')",
+            f"{column} <> '' and coalesce(try_cast({column} as double) < 0, true)",
             column,
             COLUMN_LABEL[column],
             "not a non-negative number:",
         )
-    located(
-        "not regexp_matches(trim(coalesce(hs_code, '')), '^[0-9]{1,10}$')",
-        "hs_code",
-        "商品编码",
-        "not an HS code (digits only):",
-    )
-    located("trim(coalesce(gacc_partner_name, '')) = ''", "gacc_partner_name", "贸易伙伴名称", "empty partner name:")
-    located("trim(coalesce(trade_mode_code, '')) = ''", "trade_mode_code", "贸易方式编码", "empty trade mode code:")
+    located("not regexp_full_match(hs_code, '[0-9]{1,10}')", "hs_code", "商品编码", "not an HS code (digits only):")
+    located("gacc_partner_name = ''", "gacc_partner_name", "贸易伙伴名称", "empty partner name:")
+    located("trade_mode_code = ''", "trade_mode_code", "贸易方式编码", "empty trade mode code:")
 
-    # provinces: known 2-digit customs registration codes
     unknown_regions = con.execute(
         """
-        select trim(coalesce(r.registration_code, '')) as code, min(r.file_index), min(r.line_no), count(*)
-        from raw_rows as r
-        anti join ref_regions as g on trim(coalesce(r.registration_code, '')) = g.registration_code
-        group by 1 order by 1
+        select registration_code, first(file_index order by file_index, line_no),
+            first(line_no order by file_index, line_no), count(*)
+        from located_rows where region_code is null group by 1 order by 1
         """
     ).fetchall()
     problems.extend(
@@ -459,15 +594,11 @@ def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]
         "expected a 2-digit customs registration code such as '65', see seeds/reference/ref_regions.csv)"
         for code, f, line, n in unknown_regions
     )
-
-    # partners: every unmapped name, listed in full
     unmapped = con.execute(
         """
-        select trim(r.gacc_partner_name) as name, min(r.file_index), min(r.line_no), count(*)
-        from raw_rows as r
-        anti join ref_partners as p on trim(r.gacc_partner_name) = p.gacc_name
-        where trim(coalesce(r.gacc_partner_name, '')) <> ''
-        group by 1 order by 1
+        select gacc_partner_name, first(file_index order by file_index, line_no),
+            first(line_no order by file_index, line_no), count(*)
+        from located_rows where partner_iso3 is null and gacc_partner_name <> '' group by 1 order by 1
         """
     ).fetchall()
     if unmapped:
@@ -476,19 +607,33 @@ def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]
             f"{names[f]}: line {line}, column 贸易伙伴名称: unmapped partner name {name!r} ({n} rows)"
             for name, f, line, n in unmapped
         )
+    problems.extend(_duplicate_problems(con, names))
+    hint = None
+    if unmapped:
+        hint = (
+            "To map a partner name, add a row 'gacc_name,iso3,note' to "
+            "seeds/reference/ref_gacc_partner_name_overrides.csv, then run "
+            "`python scripts/ingest.py partner-names` to regenerate "
+            "seeds/reference/ref_gacc_partner_names.csv, and ingest again."
+        )
+    raise IngestError(problems or ["rows failed a check that could not be located (please report)"], hint)
 
-    # duplicates: one row per product, partner, trade mode and province in the whole query
+
+def _duplicate_problems(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> list[str]:
     duplicates = con.execute(
         f"""
         select
-            trim(hs_code), trim(gacc_partner_name), trim(trade_mode_code), trim(registration_code),
+            case when length(hs_code) % 2 = 1 then '0' || hs_code else hs_code end as hs,
+            gacc_partner_name, trade_mode_code, registration_code,
             list(file_index order by file_index, line_no), list(line_no order by file_index, line_no),
             count(*) over () as n
-        from raw_rows
-        group by 1, 2, 3, 4 having count(*) > 1
+        from located_rows
+        group by hs, gacc_partner_name, trade_mode_code, registration_code
+        having count(*) > 1
         order by min(file_index), min(line_no) limit {MAX_LISTED}
         """
     ).fetchall()
+    problems = []
     for hs, partner, mode, region, files, lines, _ in duplicates:
         at = ", ".join(f"{names[f]}: line {line}" for f, line in zip(files, lines, strict=True))
         problems.append(
@@ -496,96 +641,12 @@ def validate(con: duckdb.DuckDBPyConnection, parts: Sequence[Part]) -> list[str]
         )
     if duplicates and duplicates[0][6] > len(duplicates):
         problems.append(f"... and {duplicates[0][6] - len(duplicates)} more duplicated keys")
-
-    if problems:
-        hint = None
-        if unmapped:
-            hint = (
-                "To map a partner name, add a row 'gacc_name,iso3,note' to "
-                "seeds/reference/ref_gacc_partner_name_overrides.csv, then run "
-                "`python scripts/ingest.py partner-names` to regenerate "
-                "seeds/reference/ref_gacc_partner_names.csv, and ingest again."
-            )
-        raise IngestError(problems, hint)
-
-    unknown_modes = con.execute(
-        """
-        select trim(r.trade_mode_code), any_value(trim(r.trade_mode_name)), count(*)
-        from raw_rows as r anti join ref_trade_modes as m on trim(r.trade_mode_code) = m.trade_mode_code
-        group by 1 order by 1
-        """
-    ).fetchall()
-    return [
-        f"trade mode {code} {name!r} ({n} rows) is not in seeds/reference/ref_trade_modes.csv: "
-        "kept with the name from the file; add it to the seed for an English name"
-        for code, name, n in unknown_modes
-    ]
+    return problems
 
 
-def normalise(con: duckdb.DuckDBPyConnection, flow: str, period: str, currency: str, parts: Sequence[Part]) -> None:
-    """Table ``normalised``: codes, ISO3, decimals; drops ``raw_rows``."""
-    year, month = parse_period(period)
-    encodings = ", ".join(f"({part.index}, '{_sql_text(part.path.name)}', '{part.encoding}')" for part in parts)
-    con.execute("create table part_files (file_index integer, source_file varchar, source_encoding varchar)")
-    con.execute(f"insert into part_files values {encodings}")
-    con.execute(
-        f"""
-        create table normalised as
-        select
-            '{flow}' as flow,
-            '{period}' as period,
-            '{"month" if month else "year"}' as period_kind,
-            {year} as year,
-            {month if month else "null"}::integer as month,
-            '{currency}' as currency,
-            g.region_code,
-            trim(r.registration_code) as customs_registration_code,
-            trim(r.registration_name) as registration_name,
-            case when length(trim(r.hs_code)) % 2 = 1 then '0' || trim(r.hs_code) else trim(r.hs_code) end
-                as hs_code,
-            trim(r.hs_name) as hs_name,
-            trim(r.gacc_partner_code) as gacc_partner_code,
-            trim(r.gacc_partner_name) as gacc_partner_name,
-            p.iso3 as partner_iso3,
-            trim(r.trade_mode_code) as trade_mode_code,
-            trim(r.trade_mode_name) as trade_mode_name,
-            cast(nullif(trim(r.quantity_1), '') as decimal(24, 4)) as quantity_1,
-            nullif(trim(r.unit_1), '') as unit_1,
-            cast(nullif(trim(r.quantity_2), '') as decimal(24, 4)) as quantity_2,
-            nullif(trim(r.unit_2), '') as unit_2,
-            cast(trim(r.value) as decimal(20, 2)) as value,
-            f.source_file,
-            r.line_no as source_line,
-            f.source_encoding
-        from raw_rows as r
-        inner join ref_regions as g on trim(r.registration_code) = g.registration_code
-        inner join ref_partners as p on trim(r.gacc_partner_name) = p.gacc_name
-        inner join part_files as f on r.file_index = f.file_index
-        """
-    )
-    con.execute("drop table raw_rows")
-
-
-def content_hash(con: duckdb.DuckDBPyConnection) -> tuple[str, int, list[str], float]:
-    """Hash of the normalised query, independent of row order, file names, encoding and BOM."""
-    count, digest, regions, total = con.execute(
-        """
-        select
-            count(*),
-            cast(bit_xor(md5_number(concat_ws('|',
-                flow, period, currency, region_code, hs_code, coalesce(hs_name, ''),
-                coalesce(gacc_partner_code, ''), gacc_partner_name, partner_iso3,
-                trade_mode_code, coalesce(trade_mode_name, ''),
-                coalesce(cast(quantity_1 as varchar), ''), coalesce(unit_1, ''),
-                coalesce(cast(quantity_2 as varchar), ''), coalesce(unit_2, ''),
-                cast(value as varchar)
-            ))) as varchar),
-            list(distinct region_code order by region_code),
-            cast(sum(value) as double)
-        from normalised
-        """
-    ).fetchone()
-    return hashlib.sha256(f"gacc-v1|{count}|{digest}".encode()).hexdigest(), count, regions, total
+# ---------------------------------------------------------------------------------------------
+# landing
+# ---------------------------------------------------------------------------------------------
 
 
 def partition_dir(root: Path, flow: str, period: str, currency: str) -> Path:
@@ -593,7 +654,45 @@ def partition_dir(root: Path, flow: str, period: str, currency: str) -> Path:
 
 
 def existing_vintages(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.parquet")) if directory.is_dir() else []
+    """The vintage directories of a partition, oldest first."""
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if path.is_dir() and VINTAGE_DIR.match(path.name))
+
+
+def _same_content(directory: Path, digest: str) -> Path | None:
+    return next((path for path in existing_vintages(directory) if path.name.endswith(digest)), None)
+
+
+def _same_as_latest(staged: Sequence[Path], directory: Path, workdir: Path) -> Path | None:
+    """The latest vintage when it holds exactly the staged rows although its hash differs.
+
+    The content hash uses DuckDB's fast ``hash()``, which a DuckDB upgrade may change; comparing
+    the rows themselves (only when a partition already has vintages and no hash matched) keeps
+    re-ingesting the same files a no-op across upgrades.
+    """
+    vintages = existing_vintages(directory)
+    if not vintages:
+        return None
+    latest = vintages[-1]
+    new = "[" + ", ".join(_sql_literal(str(path)) for path in staged) + "]"
+    old = _sql_literal(str(latest / "*.parquet"))
+    con = _connect(workdir, "1GB", None)
+    try:
+        differing = con.execute(
+            f"""
+            select count(*) from (
+                (select {CONTENT_COLUMNS} from read_parquet({new})
+                 except all select {CONTENT_COLUMNS} from read_parquet({old}))
+                union all
+                (select {CONTENT_COLUMNS} from read_parquet({old})
+                 except all select {CONTENT_COLUMNS} from read_parquet({new}))
+            )
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return latest if differing == 0 else None
 
 
 @contextlib.contextmanager
@@ -623,7 +722,7 @@ def ingest_gacc(
     progress: bool = False,
     now: dt.datetime | None = None,
 ) -> IngestResult:
-    """Validate the parts of one query and land them as one Parquet vintage; see the module docstring."""
+    """Validate the parts of one query and land them as one vintage; see the module docstring."""
     if flow not in FLOWS:
         raise IngestError(f"--flow {flow!r}: expected one of {', '.join(FLOWS)}")
     if currency not in CURRENCIES:
@@ -634,78 +733,97 @@ def ingest_gacc(
     paths = [Path(file) for file in files]
     if len({path.resolve() for path in paths}) != len(paths):
         raise IngestError("the same file is given twice: " + ", ".join(map(str, paths)))
+    if len({path.name for path in paths}) != len(paths):
+        raise IngestError("two parts have the same file name: " + ", ".join(map(str, paths)))
     root_path = landing_root(root)
     parts = [inspect_part(index, path) for index, path in enumerate(paths)]
     check_headers(parts, currency)
     target_dir = partition_dir(root_path, flow, period, currency)
+    lookups = load_lookups(reference_dir)
+    query = {"flow": flow, "period": period, "currency": currency}
 
     with _workspace(tmp_dir) as workdir:
         _make_readable(parts, workdir, progress)
+        stage = workdir / "vintage"
+        stage.mkdir()
         con = _connect(workdir, memory_limit, threads)
         try:
-            _load_reference_tables(con, reference_dir)
-            load_parts(con, parts)
-            warnings = validate(con, parts)
-            normalise(con, flow, period, currency, parts)
-            digest, rows, regions, total = content_hash(con)
-            result = IngestResult(
-                status="validated",
-                content_hash=digest,
-                rows=rows,
-                path=None,
-                flow=flow,
-                period=period,
-                currency=currency,
-                region_codes=regions,
-                value_total=total,
-                warnings=warnings,
-            )
-            same = [path for path in existing_vintages(target_dir) if path.stem.endswith(digest[:16])]
-            if same:
-                result.status, result.path = "unchanged", same[0]
-                return result
-            if dry_run:
-                return result
-            ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-            file_name = f"{ingested_at:%Y%m%dT%H%M%S%fZ}_{digest[:16]}.parquet"
-            staged = workdir / file_name
-            stamp = ingested_at.replace(tzinfo=None).isoformat(sep=" ")
-            con.execute(
-                f"""
-                copy (
-                    select
-                        '{digest}' as query_hash,
-                        cast('{stamp}' as timestamp) as ingested_at,
-                        *
-                    from normalised
-                ) to '{_sql_text(str(staged))}' (format parquet, compression zstd)
-                """
-            )
+            staged = [stage / f"part-{part.index:04d}.parquet" for part in parts]
+            for part, target in zip(parts, staged, strict=True):
+                stage_part(con, part, query, lookups, target)
+            digest, rows, regions, total, warnings = check_staged(con, staged, parts, lookups)
         finally:
             con.close()
-        _land(staged, root_path, target_dir, digest, result)
+        result = IngestResult(
+            status="validated",
+            content_hash=digest,
+            rows=rows,
+            path=None,
+            flow=flow,
+            period=period,
+            currency=currency,
+            region_codes=regions,
+            value_total=total,
+            warnings=warnings,
+        )
+        same = _same_content(target_dir, digest) or _same_as_latest(staged, target_dir, workdir)
+        if same:
+            result.status, result.path = "unchanged", same
+            return result
+        if dry_run:
+            return result
+        ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        _write_manifest(stage, result, parts, ingested_at)
+        _land(stage, root_path, target_dir, f"{ingested_at:%Y%m%dT%H%M%S%fZ}_{digest}", result)
         return result
 
 
-def _land(staged: Path, root: Path, target_dir: Path, digest: str, result: IngestResult) -> None:
-    """Move the staged Parquet into its partition under the lock: hidden copy, fsync, rename."""
+def _write_manifest(stage: Path, result: IngestResult, parts: Sequence[Part], ingested_at: dt.datetime) -> None:
+    manifest = {
+        "query": {"flow": result.flow, "period": result.period, "currency": result.currency},
+        "content_hash": result.content_hash,
+        "ingested_at": ingested_at.isoformat(),
+        "rows": result.rows,
+        "region_codes": result.region_codes,
+        "value_total": result.value_total,
+        "parts": [
+            {"file": f"part-{p.index:04d}.parquet", "source": p.path.name, "encoding": p.encoding, "rows": p.rows}
+            for p in parts
+        ],
+        "duckdb": duckdb.__version__,
+    }
+    (stage / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestResult) -> None:
+    """Move the staged vintage directory into its partition under the lock.
+
+    The directory is first copied next to its final place under a hidden name (same file
+    system), then renamed: readers see the whole vintage or none of it.
+    """
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
-        same = [path for path in existing_vintages(target_dir) if path.stem.endswith(digest[:16])]
+        same = _same_content(target_dir, result.content_hash)
         if same:  # another process landed the same content meanwhile
-            result.status, result.path = "unchanged", same[0]
+            result.status, result.path = "unchanged", same
             return
         result.superseded = existing_vintages(target_dir)
+        created = [parent for parent in (target_dir, *target_dir.parents) if not parent.exists()]
         target_dir.mkdir(parents=True, exist_ok=True)
-        hidden = target_dir / f".{staged.name}.partial"
+        hidden = target_dir / f".{name}.partial"
         try:
-            shutil.copyfile(staged, hidden)
-            with hidden.open("rb") as handle:
-                os.fsync(handle.fileno())
-            hidden.rename(target_dir / staged.name)
-        finally:
-            hidden.unlink(missing_ok=True)
-    result.path = target_dir / staged.name
+            shutil.copytree(stage, hidden)
+            for path in hidden.iterdir():
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            hidden.rename(target_dir / name)
+        except BaseException:
+            shutil.rmtree(hidden, ignore_errors=True)
+            for parent in created:
+                with contextlib.suppress(OSError):
+                    parent.rmdir()
+            raise
+    result.path = target_dir / name
     result.status = "revision" if result.superseded else "new"
 
 
