@@ -30,7 +30,11 @@ def test_readme_has_examples() -> None:
     assert len(readme_examples()) >= 5
 
 
-@pytest.mark.parametrize(("sql", "expected"), readme_examples(), ids=lambda v: str(v)[:40] if isinstance(v, str) else "")
+def example_id(value: object) -> str:
+    return " ".join(str(value).split())[:48] if isinstance(value, str) else "answer"
+
+
+@pytest.mark.parametrize(("sql", "expected"), readme_examples(), ids=example_id)
 def test_readme_example_answer(built_warehouse: Path, sql: str, expected: list[list[str]]) -> None:
     with duckdb.connect(str(built_warehouse), read_only=True) as connection:
         cursor = connection.execute(sql)

