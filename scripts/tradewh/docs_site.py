@@ -32,9 +32,14 @@ def docs_dir_for(warehouse: Path) -> Path:
     return Path(warehouse).resolve().parent / "docs"
 
 
-def generate_docs(database: Path, target_path: Path, out_dir: Path) -> Path:
-    """Run ``dbt docs generate --static`` against ``database`` and install the page as out_dir/index.html."""
-    run_dbt(["docs", "generate", "--static"], database=database, target_path=target_path, capture=True)
+def generate_docs(database: Path, target_path: Path, out_dir: Path, *, compile_models: bool = True) -> Path:
+    """Run ``dbt docs generate --static`` against ``database`` and install the page as out_dir/index.html.
+
+    ``compile_models=False`` (``--no-compile``) is for a target folder that ``dbt build`` just filled:
+    the models were compiled then, and the page describes exactly what was built.
+    """
+    args = ["docs", "generate", "--static", *([] if compile_models else ["--no-compile"])]
+    run_dbt(args, database=database, target_path=target_path, capture=True)
     page = Path(target_path) / "static_index.html"
     if not page.is_file():
         raise DbtError(f"`dbt docs generate --static` wrote no {page}")
