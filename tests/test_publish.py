@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -188,14 +186,3 @@ def test_a_reader_left_connected_during_make_build_sees_no_error_and_only_whole_
     assert tables >= 10, "the real build has its marts, seeds and meta tables"
     assert stat.S_IMODE(build.warehouse.stat().st_mode) == 0o444
     assert not build.warehouse.with_name(build.warehouse.name + ".wal").exists()
-
-
-def test_the_build_cli_documents_itself() -> None:
-    out = subprocess.run(
-        [sys.executable, "scripts/build.py", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert "--warehouse" in out.stdout
