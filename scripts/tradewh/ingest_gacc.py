@@ -6,22 +6,26 @@ the period and the currency chosen on the platform (they are not written in the 
 Steps, all outside the landing zone until the very end:
 
 1. Inspect every part: size, encoding of the header line (UTF-8 with or without BOM, else GBK,
-   read as its superset GB18030), header columns, currency column (美元 or 人民币).
+   read as its superset GB18030), header columns, currency column (美元 or 人民币), and compare
+   the parts' headers.
 2. GBK parts are transcoded to UTF-8 in streaming chunks into a private temporary directory
-   (DuckDB reads only UTF-8, UTF-16 and Latin-1 without the ``encodings`` extension).
-3. DuckDB ``read_csv`` loads every part as text into a temporary in-memory database that spills
-   to disk (``memory_limit``), keeping each row's file and line.
-4. Validation in SQL; every fault is collected and reported together, naming file, line, column
-   and value. Nothing is written when anything is wrong.
-5. Normalisation (province -> GB/T 2260 code, partner name -> ISO3, HS code text with leading
-   zeros, values as decimals), a content hash of the normalised query (independent of file
-   names, part order, encoding and BOM), and one Parquet file per query vintage, copied into
-   ``<landing>/gacc/flow=<flow>/period=<period>/currency=<currency>/`` under a hidden name and
-   renamed into place (atomic on one file system), under an exclusive lock on the landing root.
+   (DuckDB reads only UTF-8, UTF-16 and Latin-1 without the ``encodings`` extension, which
+   cannot be installed offline).
+3. One streaming DuckDB pass per part, CSV -> Parquet in a staging directory: province to GB/T
+   2260 code and partner name to ISO3 (lookups as SQL maps, not joins, so the file's row order
+   is kept and a row's line is its Parquet row number + 2), HS code as text with leading zeros,
+   values as decimals. Faults stay visible (null codes, null values, NaN quantities).
+4. One pass over the staged Parquet counts every kind of fault and computes the content hash
+   (independent of file names, part order, encoding and BOM). Only when something is wrong are
+   the CSVs read again, with line numbers, to name every fault: file, line, column and value.
+5. A vintage is a directory ``<landing>/gacc/flow=<flow>/period=<period>/currency=<currency>/
+   <ingested_at>_<hash>/`` holding ``part-NNNN.parquet`` files and a ``_vintage.json`` manifest.
+   It is copied next to its final place under a hidden name and renamed into place (atomic on
+   one file system), under an exclusive lock on the landing root.
 
 Same content again -> nothing is written. Different content for the same flow, period, currency
-and region -> a new vintage file beside the old one; the dbt models publish the latest
-``ingested_at`` per flow, period, currency and region and keep the others queryable.
+and province -> a new vintage beside the old one; the dbt models publish the latest
+``ingested_at`` per flow, period, currency and province and keep the others queryable.
 """
 
 from __future__ import annotations
