@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -99,6 +101,29 @@ def test_a_stale_wal_beside_the_published_file_is_not_replayed_onto_the_new_one(
     assert not wal.exists()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select build_id from meta.build_info").fetchone() == (result.build_id,)
+
+
+def test_even_a_read_write_holder_of_the_published_file_does_not_stop_a_publication(tmp_path: Path) -> None:
+    """A tool that ignored the advice and opened the file read-write holds DuckDB's exclusive lock;
+    publish never opens the published path, so it still succeeds and new readers get the new build."""
+    warehouse = tmp_path / "china_regional_trade.duckdb"
+    publish(tiny_staging(tmp_path / "a.duckdb", 10), warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True);"
+         " time.sleep(60)", str(warehouse)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(duckdb.Error, match="lock"):
+            duckdb.connect(str(warehouse), read_only=True)  # the lock is real
+        second = publish(tiny_staging(tmp_path / "b.duckdb", 20), warehouse)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute("select build_id from meta.build_info").fetchone() == (second.build_id,)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_comments_lost_in_a_copy_are_written_again() -> None:
