@@ -41,8 +41,9 @@ def test_report_is_self_contained(report_html: str) -> None:
     assert "<script" not in report_html, "no JavaScript at all"
     assert "<link" not in report_html and "@import" not in report_html
     assert not re.search(r"url\((?!#)", report_html), "CSS/SVG url() only to fragments inside the page"
-    external = [u for u in re.findall(r"""(?:src|href)\s*=\s*["']([^"'#][^"']*)""", report_html)]
-    assert external == [], f"references outside the page: {external}"
+    links = re.findall(r"""(?:src|href)\s*=\s*["']([^"'#][^"']*)""", report_html)
+    assert links == ["../docs/index.html"], f"references outside the page: {links}"
+    assert not re.search(r"\bsrc\s*=", report_html), "nothing is loaded into the page"
     assert "default-src 'none'" in report_html, "a CSP forbids any fetch even if one crept in"
     assert set(re.findall(r"https?://[^\s\"'<>]+", report_html)) <= {"http://www.w3.org/2000/svg"}
 

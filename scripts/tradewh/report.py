@@ -792,7 +792,8 @@ def render_report(con: duckdb.DuckDBPyConnection, warehouse_name: str) -> Report
 <footer>Generated {generated} from {escape(_build_info(con))}. Values in US dollars come from the National
 Bureau of Statistics (annual, by location of importer/exporter); values in yuan from customs releases as
 quoted by the press (see marts.fct_region_trade_ytd.source). Hover over a mark for its exact figure.
-This page makes no network requests.</footer>
+This page makes no network requests. Beside it: <a href="../docs/index.html">the warehouse's documentation</a>
+(every mart, column and lineage) and the marts as Parquet files in <code>../parquet/</code>.</footer>
 </body></html>
 """
     return report
