@@ -671,9 +671,9 @@ header p { margin: 0; color: #bcccdc; }
 nav { margin-top: 14px; display: flex; flex-wrap: wrap; gap: 8px 18px; }
 nav a { color: #9fb3c8; text-decoration: none; font-size: 14px; }
 main { max-width: 1000px; margin: 0 auto; padding: 20px 24px 40px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 14px; margin: 4px 0 20px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 14px; margin: 4px 0 20px; }
 .kpi { background: #fff; border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 3px rgba(16,42,67,.12); }
-.kpi b { display: block; font-size: 26px; color: #102a43; }
+.kpi b { display: block; font-size: 22px; color: #102a43; white-space: nowrap; }
 .kpi span { color: #616e7c; font-size: 13px; }
 section { background: #fff; border-radius: 12px; padding: 22px 26px; margin: 0 0 22px;
           box-shadow: 0 1px 3px rgba(16,42,67,.12); }

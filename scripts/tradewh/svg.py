@@ -140,8 +140,10 @@ def hbar_chart(
             f"<rect class='bar' x='{x0:.1f}' y='{y + 2:.1f}' width='{max(x1 - x0, 0.8):.1f}' "
             f"height='{row_height - 4}' fill='{bar.color}' rx='2'><title>{tip}</title></rect>"
         )
-        if bar.value >= 0:
+        if bar.value >= 0 or low >= 0:
             body.append(_text(x1 + 4, y + row_height * 0.68, value_format(bar.value), size=11, color=MUTED))
+        elif high > 0:  # a negative bar's figure goes right of the zero line, clear of the row's label
+            body.append(_text(zero + 4, y + row_height * 0.68, value_format(bar.value), size=11, color=MUTED))
         else:
             body.append(
                 _text(x0 - 4, y + row_height * 0.68, value_format(bar.value), size=11, anchor="end", color=MUTED)
