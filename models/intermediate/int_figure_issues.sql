@@ -36,9 +36,10 @@ hard as (
                 then
                     'The US-dollar figure does not match the yuan figure ' || rejections.compared_figure_id
                     || ' at the period''s exchange rates: expected about '
-                    || cast(round(rejections.expected_value / 1e6, 1) as varchar) || ' million US dollars, printed '
-                    || cast(round(rejections.observed_value / 1e6, 2) as varchar) || ' million ('
-                    || cast(round(rejections.expected_value / rejections.observed_value, 2) as varchar)
+                    || cast(round(rejections.expected_value / 1e6, 1) as {{ dbt.type_string() }})
+                    || ' million US dollars, printed '
+                    || cast(round(rejections.observed_value / 1e6, 2) as {{ dbt.type_string() }}) || ' million ('
+                    || cast(round(rejections.expected_value / rejections.observed_value, 2) as {{ dbt.type_string() }})
                     || ' times too small'
                     || case
                         when rejections.expected_value / rejections.observed_value between 9 and 11.5
@@ -67,7 +68,7 @@ revised as (
         later.value_native as expected_value,
         earlier.currency as comparison_currency,
         'Superseded by a later publication of the same figure (' || earlier.revised_by_figure_id
-        || ', published ' || cast(later.published_on as varchar)
+        || ', published ' || cast(later.published_on as {{ dbt.type_string() }})
         || ') that differs beyond rounding; the later vintage is published.' as explanation
     from figures as earlier
     inner join figures as later
@@ -158,11 +159,11 @@ growth_mismatch as (
         yoy_pct_reported as observed_value,
         yoy_pct_computed as expected_value,
         'pct' as comparison_currency,
-        'Reported growth ' || cast(yoy_pct_reported as varchar) || '% vs '
-        || cast(round(yoy_pct_computed, 1) as varchar) || '% computed from the prior-year figure '
-        || prior_year_figure_id || ' (' || cast(round(prior_year_value_cny / 1e9, 2) as varchar)
+        'Reported growth ' || cast(yoy_pct_reported as {{ dbt.type_string() }}) || '% vs '
+        || cast(round(yoy_pct_computed, 1) as {{ dbt.type_string() }}) || '% computed from the prior-year figure '
+        || prior_year_figure_id || ' (' || cast(round(prior_year_value_cny / 1e9, 2) as {{ dbt.type_string() }})
         || ' bn yuan). The reported rate implies a prior-year base of '
-        || cast(round(value_cny / (1 + yoy_pct_reported / 100) / 1e9, 2) as varchar)
+        || cast(round(value_cny / (1 + yoy_pct_reported / 100) / 1e9, 2) as {{ dbt.type_string() }})
         || ' bn yuan: customs compute growth on revised prior-year data.' as explanation
     from ytd
     where abs(yoy_pct_reported - yoy_pct_computed) > {{ var('growth_tolerance_pp') }}

@@ -57,7 +57,7 @@ measured as (
                 then 100 * (with_fx.value_usd / lag(with_fx.value_usd) over by_region - 1)
         end as yoy_pct,
         100 * with_fx.value_usd / sum(with_fx.value_usd) over by_year as share_of_national_pct,
-        rank() over (partition by with_fx.year order by with_fx.value_usd desc) as national_rank
+        cast(rank() over (partition by with_fx.year order by with_fx.value_usd desc) as bigint) as national_rank
     from with_fx
     window
         by_region as (partition by region_code order by year),

@@ -74,7 +74,7 @@ reported as (
         value_cny,
         'reported' as value_basis,
         figure_id,
-        cast(null as varchar) as subtracted_figure_id
+        cast(null as {{ dbt.type_string() }}) as subtracted_figure_id
     from accepted
     where period_kind = 'month' and currency = 'CNY'
 ),
@@ -123,20 +123,11 @@ flagged as (
     select
         *,
         month_start = 1 and month = 2 as is_jan_feb_combined,
-        -- Published: the reported value where a release printed one for the same period.
-        value_basis = 'reported' or not exists (
-            select 1
-            from unioned as other
-            where
-                other.value_basis = 'reported'
-                and other.region_code = with_fx.region_code
-                and other.year = with_fx.year
-                and other.month = with_fx.month
-                and other.month_start = with_fx.month_start
-                and other.flow = with_fx.flow
-                and other.partner_scope = with_fx.partner_scope
-                and other.product = with_fx.product
-        ) as is_published
+        -- Published: the reported value where a release printed one for the same period. A
+        -- window over the period, not a correlated `exists` (Spark has none in a select list).
+        value_basis = 'reported' or max(case when value_basis = 'reported' then 1 else 0 end) over (
+            partition by region_code, year, month, month_start, flow, partner_scope, product
+        ) = 0 as is_published
     from with_fx
 )
 

@@ -11,7 +11,7 @@ aliases as (
 alias_lists as (
     select
         region_code,
-        {{ dbt.listagg('alias', "' | '", 'order by alias') }} as aliases
+        {{ sorted_listagg('alias', "' | '") }} as aliases
     from aliases
     group by region_code
 ),

@@ -1,0 +1,59 @@
+{#-
+    Adapter-specific SQL the cross-database macros do not cover, behind adapter.dispatch:
+    default__ (DuckDB and anything like it) and spark__ implementations. docs/spark.md lists them.
+-#}
+
+{#-
+    The values of `measure` joined by `delimiter_text`, sorted by the values themselves.
+    dbt.listagg's order_by_clause is ignored on Spark (collect_list has no order), so Spark sorts
+    the collected array instead: the same text on both engines.
+-#}
+{% macro sorted_listagg(measure, delimiter_text) -%}
+    {{ return(adapter.dispatch('sorted_listagg', 'china_regional_trade')(measure, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__sorted_listagg(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__sorted_listagg(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
+{%- endmacro %}
+
+{#-
+    Seeds on Spark. dbt-spark's session method binds seed values by plain string formatting:
+    a quote inside a value breaks the insert (Côte d'Ivoire, "customs' own ...") and an empty
+    cell arrives as the text 'None'. This override (the root project's spark__ implementation
+    wins dbt's dispatch) writes each value as an escaped literal and an empty cell as null, so
+    the raw seeds land on Spark exactly as on DuckDB. Other adapters keep their own loader.
+-#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set column_types = [] -%}
+    {%- for col_name in agate_table.column_names -%}
+        {%- do column_types.append(column_override.get(col_name, adapter.convert_type(agate_table, loop.index0))) -%}
+    {%- endfor -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {%- for row in chunk %}
+            (
+                {%- for value in row -%}
+                    {%- if value is none -%}
+                        cast(null as {{ column_types[loop.index0] }})
+                    {%- else -%}
+                        cast('{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ column_types[loop.index0] }})
+                    {%- endif -%}
+                    {{- ', ' if not loop.last -}}
+                {%- endfor -%}
+            ){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0] if statements else '') }}
+{% endmacro %}
