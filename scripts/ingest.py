@@ -43,10 +43,12 @@ not numbers, negative values, duplicated rows (same product, partner, trade mode
 parts with different headers or currencies, a currency column that disagrees with --currency,
 empty or truncated files, undecodable bytes.
 
-Written to <landing>/gacc/flow=FLOW/period=PERIOD/currency=CURRENCY/<ingested_at>_<hash>.parquet.
+Written to <landing>/gacc/flow=FLOW/period=PERIOD/currency=CURRENCY/<ingested_at>_<hash>/
+(one part-NNNN.parquet per file and a _vintage.json manifest), moved into place atomically.
 The same content again writes nothing ('unchanged'). Different content for the same flow,
 period, currency and province is a new vintage: the marts publish the latest one and the older
-ones stay in the landing zone and in intermediate.int_gacc_query_vintages.
+ones stay in the landing zone and in intermediate.int_gacc_query_vintages. Unknown trade mode
+codes are accepted with a warning (add them to seeds/reference/ref_trade_modes.csv).
 
 The landing root is --landing-root, else ${LANDING_ROOT_ENV}, else data/landing.
 """

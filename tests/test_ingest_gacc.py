@@ -151,6 +151,16 @@ def test_dry_run_writes_nothing(landing: Path) -> None:
     assert snapshot(landing) == before
 
 
+def test_unknown_trade_mode_is_kept_with_a_warning(landing: Path, tmp_path: Path) -> None:
+    odd = edited(tmp_path, PART1, "odd.csv", lambda ls: [*ls[:5], ls[5].replace(",1039,", ",7777,"), *ls[6:]])
+    result = ingest_gacc([odd, PART2], **QUERY, root=landing)
+    assert result.status == "new"
+    assert result.warnings == [
+        "trade mode 7777 (1 rows) is not in seeds/reference/ref_trade_modes.csv: kept with the name from the "
+        "file; add it to the seed for an English name"
+    ]
+
+
 def test_landing_root_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRADEWH_LANDING_ROOT", str(tmp_path / "elsewhere"))
     result = ingest_gacc([FIXTURES / "export_2020-01_usd.csv"], flow="export", period="2020-01", currency="usd")

@@ -2,11 +2,9 @@
     Trade by HS chapter and named product group. A product group is a leaf group of
     ref_products with HS codes (electric_vehicles 870380, lithium_batteries 850760, solar_cells
     854142 and 854143, fertilizers chapter 31, ...); a row takes the group with the longest HS
-    prefix its code starts with, else 'other'. Parent groups (new_three) are the sum of their
-    children: join ref_products.parent_product.
+    prefix its code starts with, else 'other' (at most 8 codes per group). Parent groups
+    (new_three) are the sum of their children: join ref_products.parent_product.
 -#}
-
-{%- set max_codes_per_group = 8 %}
 
 with
 
@@ -18,28 +16,37 @@ products as (
     select * from {{ ref('ref_products') }}
 ),
 
+parent_groups as (
+    select distinct parent_product as product
+    from products
+    where parent_product is not null
+),
+
 leaf_groups as (
     select
-        product,
-        cast(hs_codes as {{ dbt.type_string() }}) as hs_codes
+        products.product,
+        cast(products.hs_codes as {{ dbt.type_string() }}) as hs_codes
     from products
+    left join parent_groups
+        on products.product = parent_groups.product
     where
-        product_kind = 'product_group'
-        and coalesce(cast(hs_codes as {{ dbt.type_string() }}), '') <> ''
-        and product not in (
-            select parent_product from products
-            where parent_product is not null
-        )
+        products.product_kind = 'product_group'
+        and coalesce(cast(products.hs_codes as {{ dbt.type_string() }}), '') <> ''
+        and parent_groups.product is null
+),
+
+-- one row per group and HS prefix: the pipe-separated list split position by position
+part_numbers as (
+    select numbers.part_number
+    from (values (1), (2), (3), (4), (5), (6), (7), (8)) as numbers (part_number)
 ),
 
 group_prefixes as (
-    {%- for position in range(1, max_codes_per_group + 1) %}
     select
-        product as product_group,
-        {{ dbt.split_part('hs_codes', "'|'", position) }} as hs_prefix
+        leaf_groups.product as product_group,
+        {{ dbt.split_part('leaf_groups.hs_codes', "'|'", 'part_numbers.part_number') }} as hs_prefix
     from leaf_groups
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    cross join part_numbers
 ),
 
 by_hs_code as (
