@@ -5,13 +5,17 @@ PYTHON    ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
 WAREHOUSE ?= warehouse/china_regional_trade.duckdb
+# TARGET=spark: `make build` builds on Apache Spark (profiles.yml `spark`, docs/spark.md) instead.
+TARGET    ?= duckdb
+SPARK_VENV := .venv-spark
+SPARK_BIN  := $(SPARK_VENV)/bin
 ROWS      ?= 10000000
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test-deps build validate test lint export docs report bench clean
+.PHONY: help venv test-deps build validate test lint export docs report bench clean spark-venv java build-spark test-spark
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,8 +28,12 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed ## create .venv and install the pinned requirements
 
+ifeq ($(TARGET),spark)
+build: build-spark
+else
 build: venv ## dbt build into a new file, validate it, then publish it to $(WAREHOUSE)
 	$(BIN)/python scripts/build.py --warehouse $(WAREHOUSE)
+endif
 
 validate: venv ## Great Expectations on $(WAREHOUSE), read-only; Data Docs in warehouse/data_docs/
 	$(BIN)/python scripts/validate.py --warehouse $(WAREHOUSE)
@@ -53,6 +61,28 @@ report: venv ## an offline HTML report with charts: warehouse/report/index.html
 
 bench: venv ## benchmark at ROWS rows (default 10 million); writes warehouse/bench/results.json
 	$(BIN)/python scripts/bench.py --rows $(ROWS)
+
+$(SPARK_BIN)/.installed: requirements-spark.txt
+	@test -x $(SPARK_BIN)/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/python -m pip install --quiet --upgrade pip
+	$(SPARK_BIN)/python -m pip install --quiet -r requirements-spark.txt
+	@touch $@
+
+spark-venv: $(SPARK_BIN)/.installed java ## create .venv-spark (dbt-spark, PySpark 3.5; apart from .venv)
+
+java: ## Java 17 for PySpark: Debian's openjdk-17-jre-headless, installed when missing, as root
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	  else echo "java: not found; as root: apt-get install -y openjdk-17-jre-headless" >&2; exit 1; fi; }
+
+build-spark: spark-venv ## TARGET=spark build: seeds, then models and tests on a local Spark (warehouse/spark/)
+	DBT_TARGET=spark nice -n 10 $(SPARK_BIN)/dbt seed
+	DBT_TARGET=spark nice -n 10 $(SPARK_BIN)/dbt build --exclude resource_type:seed
+
+# Not in `make test` / CI: ~N minutes from scratch on 2 cores (docs/spark.md).
+test-spark: venv spark-venv ## every mart built on DuckDB and on Spark, compared row for row
+	nice -n 10 $(BIN)/python scripts/test_spark.py
 
 clean: ## remove build outputs (not the published warehouse)
 	rm -rf target logs warehouse/.build

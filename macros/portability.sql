@@ -57,3 +57,31 @@
     {%- endfor -%}
     {{ return(statements[0] if statements else '') }}
 {% endmacro %}
+
+{#-
+    Spark's equivalent of the dbt-duckdb external source over the GACC landing zone: the same
+    Parquet files registered as an external table under the source's own name (`gacc.query_rows`),
+    with the landing files' columns (gacc_landing_columns, less the two the reader adds).
+    Re-registered at every build, so a changed $TRADEWH_LANDING_ROOT is followed; dropping an
+    external table leaves its files alone. Spark lists the files at query time (any depth under
+    <root>/gacc, *.parquet only, so the vintages' _vintage.json is skipped); a landing zone that
+    is empty or missing reads as zero rows. On a cluster the root must be a path every executor
+    can read (absolute, or an hdfs:// / s3a:// / abfss:// URI); see docs/spark.md.
+-#}
+{% macro spark_register_gacc_landing(landing) -%}
+    {%- if execute -%}
+        {%- set columns = [] -%}
+        {%- for name, data_type in gacc_landing_columns() -%}
+            {%- if name not in ('filename', 'file_row_number') -%}
+                {%- do columns.append(name ~ ' ' ~ data_type) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do run_query('create schema if not exists ' ~ landing.schema) -%}
+        {%- do run_query('drop table if exists ' ~ landing) -%}
+        {%- do run_query(
+            'create table ' ~ landing ~ ' (' ~ columns | join(', ') ~ ') using parquet'
+            ~ " options (recursiveFileLookup 'true', pathGlobFilter '*.parquet')"
+            ~ " location '" ~ gacc_landing_root() ~ "/gacc'"
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
