@@ -34,6 +34,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +67,8 @@ DETAIL_MARTS = (
     "fct_region_product_trade_monthly",
     "fct_region_trade_mode_monthly",
 )
+# dbt nodes of the GACC detail pipeline (models and their tests), for the time breakdown
+DETAIL_NODE_MARKERS = ("gacc", "fct_region_partner", "fct_region_bloc", "fct_region_product", "fct_region_trade_mode")
 DOCS_BEGIN = "<!-- bench:begin (written by scripts/bench.py --write-docs) -->"
 DOCS_END = "<!-- bench:end -->"
 TARGETS = {
@@ -84,7 +87,9 @@ class BenchError(RuntimeError):
 class Step:
     name: str
     seconds: float | None = None
+    cpu_seconds: float | None = None
     peak_rss_mb: float | None = None
+    loadavg_1m_before: float | None = None
     note: str = ""
     output: dict = field(default_factory=dict)
 
@@ -132,6 +137,7 @@ def run_step(bench: Bench, step: Step, command: list[str], capture_json: bool = 
     bench.logs.mkdir(parents=True, exist_ok=True)
     log = bench.logs / f"{step.name}.log"
     print(f"[bench] {step.name}: {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}", flush=True)
+    step.loadavg_1m_before = round(os.getloadavg()[0], 2)
     with log.open("w", encoding="utf-8") as handle:
         handle.write(" ".join(command) + "\n")
         handle.flush()
@@ -145,6 +151,7 @@ def run_step(bench: Bench, step: Step, command: list[str], capture_json: bool = 
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise BenchError(f"step {step.name} failed (exit {measured.returncode}); log {log}:\n{tail}")
     step.seconds = round(measured.seconds, 3)
+    step.cpu_seconds = round(measured.cpu_seconds, 3)
     step.peak_rss_mb = round(measured.peak_rss_mb, 1)
     if capture_json:
         lines = [line for line in output.splitlines() if line.startswith("{")]
@@ -170,9 +177,12 @@ def _dbt_timing(run_results: Path) -> dict:
         return {}
     results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     slow = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:6]
+    detail = [r for r in results if any(part in r["unique_id"] for part in DETAIL_NODE_MARKERS)]
     return {
         "nodes": len(results),
         "node_seconds_total": round(sum(r.get("execution_time") or 0 for r in results), 2),
+        "detail_nodes": len(detail),
+        "detail_node_seconds": round(sum(r.get("execution_time") or 0 for r in detail), 2),
         "slowest": {r["unique_id"].split(".", 2)[-1]: round(r.get("execution_time") or 0, 2) for r in slow},
     }
 
@@ -241,6 +251,32 @@ def cross_check(database: Path, floor_dir: Path) -> dict:
                 default=1.0)  # fmt: skip
     ok = len(mart) == len(floor) and worst < 1e-9
     return {"ok": ok, "months_x_flows": len(mart), "max_relative_difference": worst}
+
+
+INCREMENTAL_MODELS = {
+    "int_gacc_query_vintages": "intermediate",
+    "int_gacc_trade_monthly_converted": "intermediate",
+    "fct_region_partner_trade_monthly": "marts",
+}
+
+
+def refreshed_periods(target: Path) -> dict[str, list[str] | None]:
+    """What the last dbt invocation's incremental models selected: the periods in their predicate.
+
+    [] when a model had nothing to refresh (`where false`), None when it ran as a full build.
+    """
+    out: dict[str, list[str] | None] = {}
+    for model, folder in INCREMENTAL_MODELS.items():
+        path = target / "compiled" / "china_regional_trade" / "models" / folder / f"{model}.sql"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        match = re.search(r"where (period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
+        if match:
+            out[model] = re.findall(r"'([0-9]{4}(?:-[0-9]{2})?)", match.group(2))
+        elif re.search(r"where false", text):
+            out[model] = []
+        else:
+            out[model] = None
+    return out
 
 
 def mart_fingerprints(database: Path) -> dict[str, list]:
@@ -338,6 +374,7 @@ def run_steps(args: argparse.Namespace, bench: Bench, select: list[str]) -> dict
              capture_json=True)  # fmt: skip
     steps["ingest_month"] = step
     steps["incremental_month"] = dbt_build(bench, "incremental_month", args.incremental_select or select)
+    steps["incremental_month"].output["refreshed_periods"] = refreshed_periods(bench.target)
     after_incremental = mart_fingerprints(bench.database)
     steps["full_build"] = dbt_build(bench, "full_build", select, ["--full-refresh"])
     after_full = mart_fingerprints(bench.database)
@@ -388,8 +425,15 @@ def summarise(
         "ingest_vs_floor": _ratio(ingest_s, floor_s),
         "full_build_vs_floor": _ratio(full_build_s, floor_s),
         "incremental_vs_full_build": _ratio(seconds("incremental_month"), full_build_s),
-        "ingest_throughput_vs_read_csv": _ratio(steps["duckdb_read_csv"].output.get("read_csv_s"), ingest_s),
+        # both wall times of whole processes that also transcode the GBK parts
+        "ingest_throughput_vs_read_csv": _ratio(seconds("duckdb_read_csv"), ingest_s),
     }
+    cpu = {name: steps[name].cpu_seconds for name in steps}
+    cpu_ingest = (cpu.get("ingest_history") or 0) + (cpu.get("ingest_month") or 0)
+    cpu_warehouse = cpu_ingest + (cpu.get("full_build") or 0)
+    ratios["cpu_ingest_plus_build_vs_floor"] = _ratio(cpu_warehouse, cpu.get("duckdb_floor"))
+    ratios["cpu_pandas_vs_floor"] = _ratio(cpu.get("pandas"), cpu.get("duckdb_floor"))
+    ratios["cpu_incremental_vs_full_build"] = _ratio(cpu.get("incremental_month"), cpu.get("full_build"))
     measured_for_target = {**ratios, "peak_rss_mb": peak}
     targets = {
         name: {"target": f"{op} {limit}", "value": measured_for_target[name],
@@ -410,7 +454,7 @@ def summarise(
         "incremental_month_s": seconds("incremental_month"),
         "validate_s": seconds("validate"),
         "duckdb_floor_s": floor_s,
-        "duckdb_read_csv_s": steps["duckdb_read_csv"].output.get("read_csv_s"),
+        "duckdb_read_csv_s": seconds("duckdb_read_csv"),
         "pandas_s": seconds("pandas"),
         "peak_rss_mb": peak,
         "ratios": ratios,
@@ -433,13 +477,15 @@ def print_table(results: dict) -> None:
     floor = results["duckdb_floor_s"]
     print(f"\nSYNTHETIC benchmark: {results['rows']:,} rows, {results['months']} months, "
           f"{results['csv_mb']} MB of CSV in {results['part_files']} parts")  # fmt: skip
-    print(f"{'step':<22}{'seconds':>10}{'x floor':>10}{'peak MB':>10}")
+    print(f"{'step':<22}{'seconds':>10}{'x floor':>10}{'CPU s':>10}{'peak MB':>10}{'load':>7}")
     for name, step in results["steps"].items():
         secs = step["seconds"]
         ratio = f"{secs / floor:.2f}" if secs is not None and floor else "-"
         secs_text = f"{secs:.2f}" if secs is not None else "-"
+        cpu = f"{step['cpu_seconds']:.1f}" if step.get("cpu_seconds") is not None else "-"
         peak = f"{step['peak_rss_mb']:.0f}" if step["peak_rss_mb"] is not None else "-"
-        print(f"{name:<22}{secs_text:>10}{ratio:>10}{peak:>10}  {step['note']}")
+        load = f"{step['loadavg_1m_before']:.1f}" if step.get("loadavg_1m_before") is not None else "-"
+        print(f"{name:<22}{secs_text:>10}{ratio:>10}{cpu:>10}{peak:>10}{load:>7}  {step['note']}")
     print("targets:")
     for name, target in results["targets"].items():
         verdict = {True: "met", False: "MISSED", None: "n/a"}[target["met"]]

@@ -7,7 +7,9 @@ Method (Linux, no psutil):
   between processes once per process, so it errs high, never low;
 - ``os.wait4`` on the child returns its ``ru_maxrss``: the exact peak of the largest single
   process among the child and the descendants it waited for, however short the spike.
-The reported peak is the larger of the two. A spike shorter than the interval in a tree of
+The reported peak is the larger of the two. ``os.wait4`` also gives the CPU time (user + system)
+of the child and its waited-for descendants: on a shared machine it moves far less with the load
+than wall time does. A spike shorter than the interval in a tree of
 several processes can be missed by the first and is then under-reported by at most the other
 processes' RSS at that moment.
 """
@@ -32,6 +34,7 @@ class Measured:
 
     returncode: int
     seconds: float
+    cpu_seconds: float  # user + system time of the child and the descendants it waited for
     peak_rss_bytes: int
     sampled_tree_peak_bytes: int
     maxrss_bytes: int
@@ -136,6 +139,7 @@ def run_measured(
         Measured(
             returncode=process.returncode,
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             peak_rss_bytes=max(sampler.peak, maxrss),
             sampled_tree_peak_bytes=sampler.peak,
             maxrss_bytes=maxrss,
