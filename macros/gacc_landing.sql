@@ -2,7 +2,7 @@
     The GACC landing zone (written by `scripts/ingest.py gacc`, read as a dbt-duckdb external
     source). Its root is $TRADEWH_LANDING_ROOT, else data/landing relative to the directory dbt
     runs in (the project root: the Makefile and scripts/tradewh/dbt.py run dbt there).
-    Layout: <root>/gacc/flow=*/period=*/currency=*/<ingested_at>_<content hash>/part-NNNN.parquet.
+    Layout: <root>/gacc/flow=*/period=*/currency=*/<ingested_at>_<content hash>/rows.parquet.
 
     A fresh clone has an empty landing zone, and DuckDB's read_parquet fails on a glob that
     matches nothing. So `gacc_landed_rows` asks DuckDB, at run time, whether any vintage file
@@ -27,9 +27,9 @@
 {%- endmacro %}
 
 {#-
-    The landing files' columns and types (see scripts/tradewh/ingest_gacc.py, stage_part), as
+    The landing files' columns and types (see scripts/tradewh/ingest_gacc.py, stage_query), as
     (name, type) pairs, plus the two the reader adds: `filename` (the vintage directory holds
-    the content hash and ingestion time) and `file_row_number` (the row's line is it + 2).
+    the content hash and ingestion time) and `file_row_number`.
 -#}
 {% macro gacc_landing_columns() -%}
     {%- set text = dbt.type_string() -%}
@@ -56,7 +56,6 @@
         ('unit_2', text),
         ('value', 'decimal(18, 2)'),
         ('source_file', text),
-        ('source_encoding', text),
         ('filename', text),
         ('file_row_number', 'bigint'),
     ]) }}

@@ -11,15 +11,18 @@ Steps, all outside the landing zone until the very end:
 2. GBK parts are transcoded to UTF-8 in streaming chunks into a private temporary directory
    (DuckDB reads only UTF-8, UTF-16 and Latin-1 without the ``encodings`` extension, which
    cannot be installed offline).
-3. One streaming DuckDB pass per part, CSV -> Parquet in a staging directory: province to GB/T
-   2260 code and partner name to ISO3 (lookups as SQL maps, not joins, so the file's row order
-   is kept and a row's line is its Parquet row number + 2), HS code as text with leading zeros,
-   values as decimals. Faults stay visible (null codes, null values, NaN quantities).
+3. One streaming DuckDB pass over all parts of the query (one ``read_csv`` of the list of
+   files), CSV -> one Parquet file in a staging directory: province to GB/T 2260 code and
+   partner name to ISO3 (lookups as SQL maps), HS code as text with leading zeros, values as
+   decimals, the part's file name and encoding. Faults stay visible (null codes, null values,
+   NaN quantities).
 4. One pass over the staged Parquet counts every kind of fault and computes the content hash
    (independent of file names, part order, encoding and BOM). Only when something is wrong are
-   the CSVs read again, with line numbers, to name every fault: file, line, column and value.
+   the CSVs read again, part by part with line numbers, to name every fault: file, line,
+   column and value.
 5. A vintage is a directory ``<landing>/gacc/flow=<flow>/period=<period>/currency=<currency>/
-   <ingested_at>_<hash>/`` holding ``part-NNNN.parquet`` files and a ``_vintage.json`` manifest.
+   <ingested_at>_<hash>/`` holding ``rows.parquet`` and a ``_vintage.json`` manifest (parts,
+   encodings, row counts).
    It is copied next to its final place under a hidden name and renamed into place (atomic on
    one file system), under an exclusive lock on the landing root.
 
@@ -315,7 +318,8 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> duckdb.Du
     con = duckdb.connect(":memory:")
     con.execute(f"set temp_directory = '{_sql_text(str(workdir / 'spill'))}'")
     con.execute(f"set memory_limit = '{_sql_text(memory_limit)}'")
-    con.execute("set preserve_insertion_order = true")
+    # the fast path needs no row order; _load_for_messages turns it on for line numbers
+    con.execute("set preserve_insertion_order = false")
     if threads:
         con.execute(f"set threads = {int(threads)}")
     return con
@@ -366,31 +370,33 @@ def load_lookups(reference_dir: Path) -> Lookups:
 KEY_COLUMNS = ("hs_code", "gacc_partner_name", "trade_mode_code", "registration_code")
 
 
-def _read_csv_sql(part: Part, trim_all: bool = False) -> str:
-    """The part as text columns named as in FIXED_COLUMNS (+ value).
+def _read_csv_sql(parts: Sequence[Part], trim_all: bool = False) -> str:
+    """The parts (one header, checked) as text columns named as in FIXED_COLUMNS (+ value).
 
     Key columns are trimmed ('' when empty); with ``trim_all`` every column is (for messages).
-    Numbers need no trimming: DuckDB's casts ignore surrounding blanks.
+    Numbers need no trimming: DuckDB's casts ignore surrounding blanks. ``filename`` is the
+    path DuckDB read (a transcoded copy for GBK parts).
     """
-    names = [FIXED_COLUMNS.get(column, "value") for column in part.header]
+    names = [FIXED_COLUMNS.get(column, "value") for column in parts[0].header]
     columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in names) + "}"
     select = ", ".join(
         f"coalesce(trim({name}), '') as {name}" if trim_all or name in KEY_COLUMNS else name for name in TEXT_COLUMNS
     )
+    paths = "[" + ", ".join(_sql_literal(str(part.readable_path)) for part in parts) + "]"
     return f"""
-        select {select}
+        select {select}, filename
         from read_csv(
-            '{_sql_text(str(part.readable_path))}', header = true, auto_detect = false,
+            {paths}, header = true, auto_detect = false, filename = true,
             columns = {columns}, delim = ',', quote = '"', escape = '"', strict_mode = true,
             null_padding = false
         )
     """
 
 
-def stage_part(
-    con: duckdb.DuckDBPyConnection, part: Part, query: dict[str, str], lookups: Lookups, target: Path
+def stage_query(
+    con: duckdb.DuckDBPyConnection, parts: Sequence[Part], query: dict[str, str], lookups: Lookups, target: Path
 ) -> None:
-    """One streaming pass: CSV -> normalised Parquet (in the CSV's row order).
+    """One streaming pass over all parts: CSV -> normalised Parquet.
 
     Faults are not refused here but left visible for ``check_staged``: a value that is not a
     number is null, an unknown province or partner has a null code, a quantity that is not a
@@ -430,15 +436,28 @@ def stage_part(
                 ) as quantity_2,
                 nullif(unit_2, '') as unit_2,
                 try_cast(value as decimal(18, 2)) as value,
-                {_sql_literal(part.path.name)} as source_file,
-                {_sql_literal(part.encoding)} as source_encoding
-            from ({_read_csv_sql(part)})
+                parse_filename(filename) as source_file
+            from ({_read_csv_sql(parts)})
         ) to '{_sql_text(str(target))}' (format parquet, compression snappy)
     """
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        raise _csv_error(part, exc) from None
+        raise _locate_csv_error(con, parts, exc) from None
+
+
+def _sql_map(entries: dict[str, str]) -> str:
+    return "map {" + ", ".join(f"{_sql_literal(k)}: {_sql_literal(v)}" for k, v in entries.items()) + "}"
+
+
+def _locate_csv_error(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], exc: duckdb.Error) -> IngestError:
+    """Which part made read_csv fail: read them one by one (only after a failure)."""
+    for part in parts:
+        try:
+            con.execute(f"create or replace temp table part_probe as select * from ({_read_csv_sql([part])})")
+        except duckdb.Error as part_exc:
+            return _csv_error(part, part_exc)
+    return IngestError(f"{', '.join(p.name for p in parts)}: cannot be read as CSV: {str(exc).splitlines()[0]}")
 
 
 def check_staged(
@@ -463,18 +482,16 @@ def check_staged(
             cast(bit_xor(hash({CONTENT_COLUMNS})) as varchar) as digest,
             list(distinct region_code order by region_code) filter (where region_code is not null),
             cast(sum(value) as double),
-            list(distinct trade_mode_code) as modes
+            list(distinct trade_mode_code) as modes,
+            histogram(source_file) as rows_per_file
         from read_parquet({files})
         """
     ).fetchone()
-    faults, rows, keys, digest, regions, total, modes = counts
+    faults, rows, keys, digest, regions, total, modes, per_file = counts
     if faults or keys != rows:
         _refuse_with_details(con, parts, lookups)
-    per_file = dict(
-        con.execute(f"select source_file, count(*) from read_parquet({files}) group by source_file").fetchall()
-    )
     for part in parts:
-        part.rows = per_file.get(part.path.name, 0)
+        part.rows = (per_file or {}).get(part.path.name, 0)
         if part.rows == 0:
             raise IngestError(f"{part.name}: empty file: a header but no data rows")
     content = hashlib.sha256(f"gacc-v2|{rows}|{digest}".encode()).hexdigest()[:32]
@@ -498,9 +515,9 @@ def _csv_error(part: Part, exc: duckdb.Error) -> IngestError:
     message = str(exc)
     match = LINE_IN_DUCKDB_ERROR.search(message)
     where = f"line {match.group(1)}" if match else "somewhere"
+    if part.encoding != "gbk" and _ends_inside_utf8_character(part.path):
+        return IngestError(f"{part.name}: {where}: truncated: the file ends inside a multi-byte character")
     if "Invalid unicode" in message:
-        if _ends_inside_utf8_character(part.path):
-            return IngestError(f"{part.name}: {where}: truncated: the file ends inside a multi-byte character")
         return IngestError(f"{part.name}: {where}: undecodable bytes: not valid UTF-8 (the header line was UTF-8)")
     if "Expected Number of Columns" in message:
         detail = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
@@ -532,11 +549,13 @@ def _ends_inside_utf8_character(path: Path) -> bool:
 
 def _load_for_messages(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], lookups: Lookups) -> None:
     """Table ``located_rows``: every row as trimmed text with its file and line, and its lookups."""
+    con.execute("set preserve_insertion_order = true")
     con.execute("create table part_files (file_index integer, first_rowid bigint)")
     con.execute(f"create table raw_rows (file_index integer, {', '.join(f'{c} varchar' for c in TEXT_COLUMNS)})")
     for part in parts:
         before = con.execute("select count(*) from raw_rows").fetchone()[0]
-        con.execute(f"insert into raw_rows select {part.index}, * from ({_read_csv_sql(part, trim_all=True)})")
+        text_rows = _read_csv_sql([part], trim_all=True)
+        con.execute(f"insert into raw_rows select {part.index}, * exclude (filename) from ({text_rows})")
         con.execute("insert into part_files values (?, ?)", [part.index, before])
     # rowid follows insertion order (preserve_insertion_order), so a row's line is rowid - first + 2
     con.execute(
@@ -752,9 +771,8 @@ def ingest_gacc(
         stage.mkdir()
         con = _connect(workdir, memory_limit, threads)
         try:
-            staged = [stage / f"part-{part.index:04d}.parquet" for part in parts]
-            for part, target in zip(parts, staged, strict=True):
-                stage_part(con, part, query, lookups, target)
+            staged = [stage / "rows.parquet"]
+            stage_query(con, parts, query, lookups, staged[0])
             digest, rows, regions, total, warnings = check_staged(con, staged, parts, lookups)
         finally:
             con.close()
@@ -790,10 +808,7 @@ def _write_manifest(stage: Path, result: IngestResult, parts: Sequence[Part], in
         "rows": result.rows,
         "region_codes": result.region_codes,
         "value_total": result.value_total,
-        "parts": [
-            {"file": f"part-{p.index:04d}.parquet", "source": p.path.name, "encoding": p.encoding, "rows": p.rows}
-            for p in parts
-        ],
+        "parts": [{"source": p.path.name, "encoding": p.encoding, "rows": p.rows} for p in parts],
         "duckdb": duckdb.__version__,
     }
     (stage / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -835,7 +850,9 @@ def _make_readable(parts: Sequence[Part], workdir: Path, progress: bool) -> None
     """UTF-8 parts are read in place; GBK parts through a transcoded copy in ``workdir``."""
     for part in parts:
         if part.encoding == "gbk":
-            part.readable_path = workdir / f"part{part.index}.utf8.csv"
+            # keeps the part's own file name: the rows' source_file is the name DuckDB read
+            part.readable_path = workdir / f"gbk-{part.index}" / part.path.name
+            part.readable_path.parent.mkdir()
             transcode_to_utf8(part, part.readable_path, progress=progress)
         else:
             part.readable_path = part.path.resolve()

@@ -14,10 +14,10 @@ landed as (
 
 renamed as (
     select
-        -- <root>/gacc/flow=.../period=.../currency=.../<ingested_at>_<content hash>/part-NNNN.parquet
-        regexp_extract(filename, '_([0-9a-f]{32})/part-[0-9]+[.]parquet$', 1) as query_hash,
+        -- <root>/gacc/flow=.../period=.../currency=.../<ingested_at>_<content hash>/rows.parquet
+        regexp_extract(filename, '_([0-9a-f]{32})/[^/]+[.]parquet$', 1) as query_hash,
         {{ gacc_parse_stamp(
-            "regexp_extract(filename, '/([0-9]{8}T[0-9]{12})Z_[0-9a-f]{32}/part-[0-9]+[.]parquet$', 1)"
+            "regexp_extract(filename, '/([0-9]{8}T[0-9]{12})Z_[0-9a-f]{32}/[^/]+[.]parquet$', 1)"
         ) }} as ingested_at,
         cast(flow as {{ dbt.type_string() }}) as flow,
         cast(period as {{ dbt.type_string() }}) as period,
@@ -43,8 +43,7 @@ renamed as (
         cast(case when currency = 'usd' then value end as decimal(18, 2)) as value_usd,
         cast(case when currency = 'cny' then value end as decimal(18, 2)) as value_cny,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(file_row_number + 2 as bigint) as source_line,
-        cast(source_encoding as {{ dbt.type_string() }}) as source_encoding,
+        cast(file_row_number as bigint) as landing_row_number,
         cast(filename as {{ dbt.type_string() }}) as landing_file
     from landed
 )
