@@ -38,11 +38,14 @@ def test_baselines_agree(tmp_path: Path) -> None:
     pandas_baseline(dataset, tmp_path / "pandas")
     for name in OUTPUTS:
         floor, pandas = (f"read_parquet('{tmp_path / which / name}.parquet')" for which in ("floor", "pandas"))
-        keys = "region_code, period_start, flow, " + {
-            "region_partner_monthly": "partner_iso3",
-            "region_chapter_monthly": "hs_chapter",
-            "region_trade_mode_monthly": "trade_mode_code",
-        }[name]
+        keys = (
+            "region_code, period_start, flow, "
+            + {
+                "region_partner_monthly": "partner_iso3",
+                "region_chapter_monthly": "hs_chapter",
+                "region_trade_mode_monthly": "trade_mode_code",
+            }[name]
+        )
         diff = duckdb.sql(
             f"""
             select count(*) from {floor} as f full outer join {pandas} as p using ({keys})

@@ -543,8 +543,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="the bench's landing zone, DuckDB file, results (default warehouse/bench)")  # fmt: skip
     parser.add_argument("--select", nargs="+", default=None,
                         help="dbt selection for the builds (default: the whole project, as `make build`)")  # fmt: skip
-    parser.add_argument("--incremental-select", nargs="+", default=None,
-                        help="dbt selection for the incremental build (default: as --select)")
+    parser.add_argument(
+        "--incremental-select",
+        nargs="+",
+        default=None,
+        help="dbt selection for the incremental build (default: as --select)",
+    )
     parser.add_argument("--skip-pandas", action="store_true", help="do not run the pandas baseline")
     parser.add_argument("--skip-validate", action="store_true", help="do not run validation")
     parser.add_argument("--nice", type=int, default=10, help="lower this run's CPU priority by N (default 10)")

@@ -223,7 +223,7 @@ def _allocate(total: int, weights: np.ndarray, minimum: int = 1) -> np.ndarray:
         floor[order[:part]] += 1
     elif deficit < 0:  # float rounding overshoot: take it back from the largest
         order = np.argsort(-floor, kind="stable")
-        floor[order[: -deficit]] -= 1
+        floor[order[:-deficit]] -= 1
     return base + floor
 
 
@@ -300,7 +300,7 @@ def build_catalogue() -> Catalogue:
     head = np.array(cat.PARTNER_HEAD_SHARE_PCT)
     tail_count = len(partners) - len(head)
     tail = head[-1] * (len(head) / np.arange(len(head) + 1, len(partners) + 1)) ** 1.6
-    base = np.concatenate([head, tail])[:len(partners)] if tail_count > 0 else head[:len(partners)]
+    base = np.concatenate([head, tail])[: len(partners)] if tail_count > 0 else head[: len(partners)]
     iso3 = np.array([p[2] for p in partners])
     partner_weight = {}
     for flow in FLOWS:
@@ -522,8 +522,9 @@ Config: {config}
 """
 
 
-def generate(config: SyntheticConfig, out_dir: Path | None = None, *, force: bool = False,
-             progress: bool = True) -> Path:
+def generate(
+    config: SyntheticConfig, out_dir: Path | None = None, *, force: bool = False, progress: bool = True
+) -> Path:
     """Write the dataset (or reuse a complete one with the same config); return its folder.
 
     The folder is built under a temporary name beside ``out_dir`` and renamed into place when
