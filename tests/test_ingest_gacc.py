@@ -324,6 +324,21 @@ def test_undecodable_bytes_in_a_utf8_file(landing: Path, tmp_path: Path) -> None
     assert f"{bad}: line 5: undecodable bytes: not valid UTF-8" in refused([bad, PART2], landing)
 
 
+def test_a_refused_first_ingest_does_not_even_create_the_landing_root(tmp_path: Path) -> None:
+    bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [*ls[:2], ls[2].replace(",65,", ",00,"), *ls[3:]])
+    root = tmp_path / "fresh-landing"
+    with pytest.raises(IngestError, match="unknown province code '00'"):
+        ingest_gacc([bad], **QUERY, root=root)
+    assert not root.exists()
+
+
+def test_two_parts_with_the_same_file_name_are_refused(landing: Path, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    copy = tmp_path / "a" / PART1.name
+    copy.write_bytes(PART2.read_bytes())
+    assert "two parts have the same file name" in refused([PART1, copy], landing)
+
+
 def test_cli_refuses_with_exit_code_1_and_names_the_file(landing: Path, tmp_path: Path) -> None:
     bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [*ls[:2], ls[2].rsplit(",", 1)[0] + ",abc", *ls[3:]])
     before = snapshot(landing)
