@@ -446,10 +446,6 @@ def stage_query(
         raise _locate_csv_error(con, parts, exc) from None
 
 
-def _sql_map(entries: dict[str, str]) -> str:
-    return "map {" + ", ".join(f"{_sql_literal(k)}: {_sql_literal(v)}" for k, v in entries.items()) + "}"
-
-
 def _locate_csv_error(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], exc: duckdb.Error) -> IngestError:
     """Which part made read_csv fail: read them one by one (only after a failure)."""
     for part in parts:
