@@ -85,3 +85,43 @@
         ) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    on-run-start (dbt_project.yml): on Spark, register the landing zone before anything reads it
+    (spark__gacc_landed_rows expects `gacc.query_rows` to exist); nothing on DuckDB, whose
+    external source needs no registration. Returns no SQL: the work is done by run_query.
+-#}
+{% macro register_landing_tables() -%}
+    {{ return(adapter.dispatch('register_landing_tables', 'china_regional_trade')()) }}
+{%- endmacro %}
+
+{% macro default__register_landing_tables() -%}
+{%- endmacro %}
+
+{% macro spark__register_landing_tables() -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() -%}
+            {%- if node.source_name == 'gacc' and node.name == 'query_rows' -%}
+                {%- do spark_register_gacc_landing(api.Relation.create(schema=node.schema, identifier=node.identifier)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The part_number-th piece (1-based) of `string_text` split at `delimiter_text`, '' past the
+    end. Unlike dbt.split_part, `part_number` may be a column: dbt-spark's split_part compares it
+    with 0 in Jinja, so it only takes a literal. Spark splits on a regular expression, hence the
+    \Q...\E quoting of the delimiter.
+-#}
+{% macro split_part_at(string_text, delimiter_text, part_number) -%}
+    {{ return(adapter.dispatch('split_part_at', 'china_regional_trade')(string_text, delimiter_text, part_number)) }}
+{%- endmacro %}
+
+{% macro default__split_part_at(string_text, delimiter_text, part_number) -%}
+    {{ dbt.split_part(string_text, delimiter_text, part_number) }}
+{%- endmacro %}
+
+{% macro spark__split_part_at(string_text, delimiter_text, part_number) -%}
+    coalesce(element_at(split({{ string_text }}, concat('\\Q', {{ delimiter_text }}, '\\E')), {{ part_number }}), '')
+{%- endmacro %}
