@@ -44,7 +44,7 @@ part_numbers as (
 group_prefixes as (
     select
         leaf_groups.product as product_group,
-        {{ dbt.split_part('leaf_groups.hs_codes', "'|'", 'part_numbers.part_number') }} as hs_prefix
+        {{ split_part_at('leaf_groups.hs_codes', "'|'", 'part_numbers.part_number') }} as hs_prefix
     from leaf_groups
     cross join part_numbers
 ),
