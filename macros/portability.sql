@@ -109,8 +109,8 @@
 {%- endmacro %}
 
 {#-
-    The part_number-th piece (1-based) of `string_text` split at `delimiter_text`, '' past the
-    end. Unlike dbt.split_part, `part_number` may be a column: dbt-spark's split_part compares it
+    The part_number-th piece (1-based) of `string_text` split at `delimiter_text`, null past
+    the end (as DuckDB's list index). Unlike dbt.split_part, `part_number` may be a column: dbt-spark's split_part compares it
     with 0 in Jinja, so it only takes a literal. Spark splits on a regular expression, hence the
     \Q...\E quoting of the delimiter.
 -#}
@@ -123,5 +123,5 @@
 {%- endmacro %}
 
 {% macro spark__split_part_at(string_text, delimiter_text, part_number) -%}
-    coalesce(element_at(split({{ string_text }}, concat('\\Q', {{ delimiter_text }}, '\\E')), {{ part_number }}), '')
+    element_at(split({{ string_text }}, concat('\\Q', {{ delimiter_text }}, '\\E')), {{ part_number }})
 {%- endmacro %}

@@ -35,7 +35,8 @@ hard as (
             when 'usd_cny_mismatch'
                 then
                     'The US-dollar figure does not match the yuan figure ' || rejections.compared_figure_id
-                    || ' at the period''s exchange rates: expected about '
+                    -- chr(39), the apostrophe: Spark reads 'period''s' as 'period' 's' ("periods")
+                    || ' at the period' || chr(39) || 's exchange rates: expected about '
                     || cast(round(rejections.expected_value / 1e6, 1) as {{ dbt.type_string() }})
                     || ' million US dollars, printed '
                     || cast(round(rejections.observed_value / 1e6, 2) as {{ dbt.type_string() }}) || ' million ('
