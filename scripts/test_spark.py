@@ -76,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(report(results))
     print(f"test_spark: {time.monotonic() - started:.0f} s in all")
-    return 0 if all(result.ok for result in results) else 1
+    differing = sum(not result.ok for result in results)
+    # The plain closing line CI reads: one mart, one test.
+    print(f"test-spark: {len(results) - differing} passed, {differing} failed")
+    return 0 if differing == 0 else 1
 
 
 if __name__ == "__main__":
