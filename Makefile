@@ -77,8 +77,8 @@ java: ## Java 17 for PySpark: Debian's openjdk-17-jre-headless, installed when m
 	  else echo "java: not found; as root: apt-get install -y openjdk-17-jre-headless" >&2; exit 1; fi; }
 
 build-spark: spark-venv ## TARGET=spark build: seeds, then models and tests on a local Spark (warehouse/spark/)
-	DBT_TARGET=spark nice -n 10 $(SPARK_BIN)/dbt seed
-	DBT_TARGET=spark nice -n 10 $(SPARK_BIN)/dbt build --exclude resource_type:seed
+	DBT_TARGET=spark DBT_TARGET_PATH=$${DBT_TARGET_PATH:-target/spark} nice -n 10 $(SPARK_BIN)/dbt seed
+	DBT_TARGET=spark DBT_TARGET_PATH=$${DBT_TARGET_PATH:-target/spark} nice -n 10 $(SPARK_BIN)/dbt build --exclude resource_type:seed
 
 # Not part of `make test` (kept light); .ci/run runs it after `make test`: about 2 minutes from
 # scratch on 2 cores, .venv-spark included (docs/spark.md).

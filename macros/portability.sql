@@ -81,7 +81,7 @@
         {%- do run_query(
             'create table ' ~ landing ~ ' (' ~ columns | join(', ') ~ ') using parquet'
             ~ " options (recursiveFileLookup 'true', pathGlobFilter '*.parquet')"
-            ~ " location '" ~ gacc_landing_root() ~ "/gacc'"
+            ~ " location '" ~ spark_absolute_location(gacc_landing_root() ~ '/gacc') ~ "'"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
@@ -124,4 +124,24 @@
 
 {% macro spark__split_part_at(string_text, delimiter_text, part_number) -%}
     element_at(split({{ string_text }}, concat('\\Q', {{ delimiter_text }}, '\\E')), {{ part_number }})
+{%- endmacro %}
+
+{#-
+    Spark resolves a relative LOCATION against the schema's own directory in the warehouse, not
+    the directory dbt runs in: make a relative path absolute with the project directory
+    ($DBT_PROJECT_DIR, which the Makefile exports, else the shell's $PWD). URIs (s3a://, hdfs://,
+    file:/...) and absolute paths are kept.
+-#}
+{% macro spark_absolute_location(path) -%}
+    {%- if path.startswith('/') or ':' in path -%}
+        {{ return(path) }}
+    {%- endif -%}
+    {%- set base = env_var('DBT_PROJECT_DIR', env_var('PWD', '')) -%}
+    {%- if not base.startswith('/') -%}
+        {{ exceptions.raise_compiler_error(
+            'The landing zone ' ~ path ~ ' is relative and the project directory is unknown: '
+            ~ 'set TRADEWH_LANDING_ROOT to an absolute path or a URI for Spark (docs/spark.md).'
+        ) }}
+    {%- endif -%}
+    {{ return(base ~ '/' ~ path) }}
 {%- endmacro %}
