@@ -83,9 +83,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- On Spark the landing zone is an external Parquet table registered by the caller. -#}
+{#-
+    On Spark the landing zone is an external Parquet table, registered by the on-run-start hook
+    (register_landing_tables, macros/portability.sql). Spark's hidden _metadata columns give what
+    DuckDB's reader adds: the file (a URI; 'file:' dropped, so a local path reads as on DuckDB)
+    and the 0-based row number within it.
+-#}
 {% macro spark__gacc_landed_rows(landing) -%}
-    select *, input_file_name() as filename, cast(null as bigint) as file_row_number from {{ landing }}
+    select
+        *,
+        regexp_replace(_metadata.file_path, '^file:', '') as filename,
+        _metadata.row_index as file_row_number
+    from {{ landing }}
 {%- endmacro %}
 
 {#- The ingestion time encoded in a vintage directory name ('20240131T120000123456'). -#}
