@@ -22,7 +22,7 @@ REL_TOL = 1e-9
 # Below this, two numbers are equal whatever their ratio (0 vs 1e-15 after a different summation
 # order); far below any amount, rate or percentage the marts hold.
 ABS_TOL = 1e-12
-MARTS_DIR = PROJECT_ROOT / "models" / "marts"
+MODELS_DIR = PROJECT_ROOT / "models"
 
 
 @dataclass(frozen=True)
@@ -153,13 +153,14 @@ def compare_tables(
     return result
 
 
-def mart_keys(marts_dir: Path = MARTS_DIR) -> dict[str, tuple[str, ...]]:
-    """Each mart's key, read from its primary-key test: unique_combination_of_columns, else a
-    column with a `unique` test. Marts with neither are left out (compared on all columns)."""
+def mart_keys(models_dir: Path = MODELS_DIR) -> dict[str, tuple[str, ...]]:
+    """Each model's key, read from its primary-key test in the `_*.yml` files under models/:
+    unique_combination_of_columns, else a column with a `unique` test. Models with neither are
+    left out (compared on all columns)."""
     import yaml
 
     keys: dict[str, tuple[str, ...]] = {}
-    for path in sorted(marts_dir.glob("_*.yml")):
+    for path in sorted(models_dir.rglob("_*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for model in document.get("models") or []:
             name = model["name"]
@@ -213,7 +214,7 @@ def report(results: Sequence[MartComparison], names: tuple[str, str] = ("duckdb"
             lines.append(f"\n{result.mart}: {len(result.differences)} difference(s)")
             lines.extend(f"  {line}" for line in result.differences)
     differing = sum(not r.ok for r in results)
-    lines.append(f"\n{len(results) - differing} of {len(results)} marts identical; {differing} differ")
+    lines.append(f"\n{len(results) - differing} of {len(results)} models identical; {differing} differ")
     return "\n".join(lines)
 
 
@@ -223,7 +224,7 @@ def report(results: Sequence[MartComparison], names: tuple[str, str] = ("duckdb"
 
 
 def read_duckdb_marts(database: Path, schema: str = "marts") -> dict[str, Table]:
-    """Every table of ``schema`` in a DuckDB file, read-only."""
+    """Every table and view of ``schema`` in a DuckDB file, read-only."""
     import duckdb
 
     tables: dict[str, Table] = {}
@@ -231,7 +232,7 @@ def read_duckdb_marts(database: Path, schema: str = "marts") -> dict[str, Table]
         names = [
             row[0]
             for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
+                "select table_name from information_schema.tables where table_schema = ?",
                 [schema],
             ).fetchall()
         ]
@@ -364,9 +365,11 @@ def build_and_compare(
     skip_build: bool = False,
     driver_memory: str = "2g",
     rel_tol: float = REL_TOL,
+    schemas: Sequence[str] = ("marts",),
 ) -> list[MartComparison]:
     """Build seeds and marts on DuckDB and on Spark from the same landing zone, export the Spark
-    marts and compare them with the DuckDB ones. Returns one comparison per mart."""
+    marts (and the models of any other of ``schemas``) and compare them with the DuckDB ones.
+    Returns one comparison per model; models outside `marts` are named `<schema>.<model>`."""
     import shutil
     import sys
 
@@ -412,11 +415,19 @@ def build_and_compare(
             str(layout.export),
             "--driver-memory",
             driver_memory,
+            *[argument for schema in schemas for argument in ("--schema", schema)],
         ],
         env,
     )
     print("\n== comparing", flush=True)
     sys.stdout.flush()
-    return compare_marts(
-        read_duckdb_marts(layout.duckdb_file), read_spark_export(layout.export), mart_keys(), rel_tol=rel_tol
-    )
+    duck: dict[str, Table] = {}
+    spark: dict[str, Table] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    model_keys = mart_keys()
+    for schema in schemas:
+        prefix = "" if schema == "marts" else f"{schema}."
+        duck.update({prefix + n: t for n, t in read_duckdb_marts(layout.duckdb_file, schema).items()})
+        spark.update({prefix + n: t for n, t in read_spark_export(layout.export / schema).items()})
+        keys.update({prefix + n: k for n, k in model_keys.items()})
+    return compare_marts(duck, spark, keys, rel_tol=rel_tol)
