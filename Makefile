@@ -80,7 +80,7 @@ build-spark: spark-venv ## TARGET=spark build: seeds, then models and tests on a
 	DBT_TARGET=spark DBT_TARGET_PATH=$${DBT_TARGET_PATH:-target/spark} nice -n 10 $(SPARK_BIN)/dbt seed
 	DBT_TARGET=spark DBT_TARGET_PATH=$${DBT_TARGET_PATH:-target/spark} nice -n 10 $(SPARK_BIN)/dbt build --exclude resource_type:seed
 
-# Not part of `make test` (kept light); .ci/run runs it after `make test`: about 2 minutes from
+# Not part of `make test` (kept light); .ci/run runs it after `make test`: 2-3 minutes from
 # scratch on 2 cores, .venv-spark included (docs/spark.md).
 test-spark: venv spark-venv ## every mart built on DuckDB and on Spark, compared row for row
 	nice -n 10 $(BIN)/python scripts/test_spark.py
