@@ -6,34 +6,12 @@
 
 with
 
-trade as (
-    select * from {{ ref('int_gacc_trade_monthly_converted') }}
+by_partner as (
+    select * from {{ ref('fct_region_partner_trade_monthly') }}
 ),
 
 membership as (
     select * from {{ ref('int_partner_bloc_membership') }}
-),
-
-by_partner as (
-    select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        partner_iso3,
-        sum(value_usd) as value_usd,
-        sum(value_cny) as value_cny,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
-    from trade
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        partner_iso3
 ),
 
 -- one row per bloc and partner-month, even if membership spells overlapped
@@ -59,25 +37,12 @@ members_in_month as (
 
 by_bloc as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        {{ monthly_trade_grain() }},
         bloc_code,
-        cast(sum(value_usd) as decimal(38, 2)) as value_usd,
-        cast(sum(value_cny) as decimal(38, 2)) as value_cny,
-        count(*) as partner_count,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
+        {{ sum_trade_measures() }},
+        count(*) as partner_count
     from members_in_month
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        bloc_code
+    group by {{ monthly_trade_grain() }}, bloc_code
 )
 
 select * from by_bloc

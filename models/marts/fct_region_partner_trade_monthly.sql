@@ -6,24 +6,11 @@ trade as (
 
 by_partner as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        {{ monthly_trade_grain() }},
         partner_iso3,
-        cast(sum(value_usd) as decimal(38, 2)) as value_usd,
-        cast(sum(value_cny) as decimal(38, 2)) as value_cny,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
+        {{ sum_trade_measures() }}
     from trade
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        partner_iso3
+    group by {{ monthly_trade_grain() }}, partner_iso3
 )
 
 select * from by_partner

@@ -51,24 +51,11 @@ group_prefixes as (
 
 by_hs_code as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        {{ monthly_trade_grain() }},
         hs_code,
-        sum(value_usd) as value_usd,
-        sum(value_cny) as value_cny,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
+        {{ sum_trade_measures() }}
     from trade
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        hs_code
+    group by {{ monthly_trade_grain() }}, hs_code
 ),
 
 matched as (
@@ -110,26 +97,12 @@ classified as (
 
 by_chapter_and_group as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        {{ monthly_trade_grain() }},
         hs_chapter,
         product_group,
-        cast(sum(value_usd) as decimal(38, 2)) as value_usd,
-        cast(sum(value_cny) as decimal(38, 2)) as value_cny,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
+        {{ sum_trade_measures() }}
     from classified
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        hs_chapter,
-        product_group
+    group by {{ monthly_trade_grain() }}, hs_chapter, product_group
 )
 
 select * from by_chapter_and_group

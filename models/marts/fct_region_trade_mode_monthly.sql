@@ -10,25 +10,12 @@ trade_modes as (
 
 by_mode as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        {{ monthly_trade_grain() }},
         trade_mode_code,
         min(trade_mode_name_as_printed) as trade_mode_name_as_printed,
-        cast(sum(value_usd) as decimal(38, 2)) as value_usd,
-        cast(sum(value_cny) as decimal(38, 2)) as value_cny,
-        bool_or(is_value_usd_converted) as is_value_usd_converted,
-        bool_or(is_value_cny_converted) as is_value_cny_converted
+        {{ sum_trade_measures() }}
     from trade
-    group by
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
-        trade_mode_code
+    group by {{ monthly_trade_grain() }}, trade_mode_code
 ),
 
 named as (
