@@ -100,6 +100,9 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert results["machine"]["cores"] >= 1 and results["versions"]["duckdb"]
     assert results["cross_check"]["ok"], results["cross_check"]
     assert results["incremental_equals_full_build"] is True
+    # the incremental build refreshed the new month only, not the history
+    refreshed = results["steps"]["incremental_month"]["output"]["refreshed_periods"]
+    assert refreshed and set(map(tuple, refreshed.values())) == {("2024-12",)}, refreshed
     # everything the bench wrote is under its own folders, never the published warehouse
     assert Path(results["bench_dir"]).is_relative_to(bench_dir)
     assert Path(results["dataset"]).is_relative_to(tmp_path / "synthetic")

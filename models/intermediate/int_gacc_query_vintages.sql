@@ -6,12 +6,21 @@
     warehouse file alone.
 -#}
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized=gacc_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='period',
+    on_schema_change='fail',
+    post_hook=gacc_incremental_post_hook(),
+) }}
 
 with
 
 query_rows as (
     select * from {{ ref('stg_gacc__query_rows') }}
+    {% if is_incremental() -%}
+        where {{ gacc_refresh_predicate('period') }}
+    {%- endif %}
 ),
 
 vintages as (

@@ -6,10 +6,21 @@
     is added for province-months where both flows were landed.
 -#}
 
+{{ config(
+    materialized=gacc_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='period_start',
+    on_schema_change='fail',
+    post_hook=gacc_incremental_post_hook(),
+) }}
+
 with
 
 published as (
     select * from {{ ref('int_gacc_trade_rows_published') }}
+    {% if is_incremental() -%}
+        where {{ gacc_refresh_predicate('period') }}
+    {%- endif %}
 ),
 
 fx_monthly as (

@@ -6,10 +6,21 @@
     (new_three) are the sum of their children: join ref_products.parent_product.
 -#}
 
+{{ config(
+    materialized=gacc_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='period_start',
+    on_schema_change='fail',
+    post_hook=gacc_incremental_post_hook(),
+) }}
+
 with
 
 trade as (
     select * from {{ ref('int_gacc_trade_monthly_converted') }}
+    {% if is_incremental() -%}
+        where {{ gacc_refresh_predicate('period_start', 'date') }}
+    {%- endif %}
 ),
 
 products as (

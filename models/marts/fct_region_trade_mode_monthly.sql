@@ -1,7 +1,18 @@
+{{ config(
+    materialized=gacc_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='period_start',
+    on_schema_change='fail',
+    post_hook=gacc_incremental_post_hook(),
+) }}
+
 with
 
 trade as (
     select * from {{ ref('int_gacc_trade_monthly_converted') }}
+    {% if is_incremental() -%}
+        where {{ gacc_refresh_predicate('period_start', 'date') }}
+    {%- endif %}
 ),
 
 trade_modes as (

@@ -1,0 +1,122 @@
+{#-
+    Incremental GACC detail models: a build re-processes only the periods for which the landing
+    zone has a vintage file that the model has not processed yet, not the whole history.
+
+    Bookkeeping: `intermediate.gacc_incremental_state` holds, per model, every landing file the
+    model has processed. A model's periods to refresh are the periods (from the landing path
+    `.../period=<period>/...`) of the landing files not in its state. After the model is built,
+    its post-hook `gacc_mark_processed()` records the landing files it has now processed: all of
+    them on a full build (the first one, or `--full-refresh`, which also forgets the old state),
+    else the new ones. A failed model records nothing, so its periods come again next time.
+    Files are listed with DuckDB's glob(); nothing reads a Parquet file to decide.
+
+    A revision (a new vintage of a loaded period) is a new file, so its period is refreshed and the
+    delete+insert of the whole period swaps in what is published now.
+
+    Use in a model:
+        {{ config(materialized=gacc_materialization(), incremental_strategy='delete+insert',
+                  unique_key='period_start', on_schema_change='fail',
+                  post_hook=gacc_incremental_post_hook()) }}
+        ... from {{ ref('...') }}
+        {% if is_incremental() %} where {{ gacc_refresh_predicate('period_start', 'date') }} {% endif %}
+-#}
+
+{#-
+    Incremental on DuckDB. Elsewhere (the Spark target) a plain table with no hook: glob() and
+    delete+insert are DuckDB's, and the Spark build is always a full one.
+-#}
+{% macro gacc_materialization() -%}
+    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+{%- endmacro %}
+
+{% macro gacc_incremental_post_hook() -%}
+    {{ return(['{{ gacc_mark_processed() }}'] if target.type == 'duckdb' else []) }}
+{%- endmacro %}
+
+{% macro gacc_state_relation() -%}
+    intermediate.gacc_incremental_state
+{%- endmacro %}
+
+{% macro gacc_ensure_state() -%}
+    {%- do run_query(
+        "create schema if not exists intermediate; "
+        ~ "create table if not exists " ~ gacc_state_relation()
+        ~ " (model_name varchar, landing_file varchar, period varchar, processed_at timestamp)"
+    ) -%}
+{%- endmacro %}
+
+{#- The landing files not yet processed by this model, as SQL (file, period). -#}
+{% macro gacc_unprocessed_files_sql(model_name) -%}
+    select
+        landing.file as landing_file,
+        regexp_extract(landing.file, 'period=([^/]+)/', 1) as period
+    from glob('{{ gacc_landing_glob() }}') as landing
+    where landing.file not in (
+        select landing_file from {{ gacc_state_relation() }}
+        where model_name = '{{ model_name }}'
+    )
+{%- endmacro %}
+
+{#- The periods ('YYYY-MM' or 'YYYY') this model must refresh. -#}
+{% macro gacc_periods_to_refresh(model_name=none) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- do gacc_ensure_state() -%}
+    {%- set name = model_name or this.identifier -%}
+    {%- set found = run_query(
+        "select distinct period from (" ~ gacc_unprocessed_files_sql(name) ~ ") order by period"
+    ) -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+{#-
+    A predicate selecting the periods to refresh, on `column`:
+    kind 'period' -> column is the 'YYYY-MM' / 'YYYY' text; kind 'date' -> column is the month's
+    first day (annual periods do not feed monthly tables and are left out). `false` if none.
+-#}
+{% macro gacc_refresh_predicate(column, kind='period') -%}
+    {%- set periods = gacc_periods_to_refresh() -%}
+    {%- if kind == 'date' -%}
+        {%- set monthly = [] -%}
+        {%- for period in periods if period | length == 7 -%}
+            {%- do monthly.append(period) -%}
+        {%- endfor -%}
+        {%- set periods = monthly -%}
+    {%- endif -%}
+    {%- if periods | length == 0 -%}
+        false
+    {%- elif kind == 'date' -%}
+        {{ column }} in (
+        {%- for period in periods -%}
+            cast('{{ period }}-01' as date){{ ', ' if not loop.last }}
+        {%- endfor -%}
+        )
+    {%- else -%}
+        {{ column }} in (
+        {%- for period in periods -%}
+            '{{ period }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: record the landing files this model has processed (see above). -#}
+{% macro gacc_mark_processed() -%}
+    {%- set name = this.identifier -%}
+    {%- do gacc_ensure_state() -%}
+    {%- if not is_incremental() -%}
+        delete from {{ gacc_state_relation() }} where model_name = '{{ name }}';
+    {%- endif %}
+    insert into {{ gacc_state_relation() }}
+    select '{{ name }}', landing_file, period, now()
+    from ({{ gacc_unprocessed_files_sql(name) }}) as unprocessed
+    where
+        -- a file landed after this build started (its vintage directory is named
+        -- <ingested_at>Z_<hash>) is left for the next build; a file named otherwise counts as processed
+        coalesce(
+            try_strptime(regexp_extract(landing_file, '/([0-9]{8}T[0-9]{12})Z_[0-9a-f]+/[^/]*$', 1), '%Y%m%dT%H%M%S%f')
+            <= cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp),
+            true
+        )
+{%- endmacro %}
