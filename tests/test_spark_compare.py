@@ -16,6 +16,7 @@ from tradewh.spark_compare import (
     compare_marts,
     compare_tables,
     mart_keys,
+    model_names,
     read_duckdb_marts,
     read_spark_export,
     report,
@@ -115,3 +116,9 @@ def test_the_readers_round_trip_through_duckdb_and_parquet(tmp_path: Path) -> No
 )
 def test_values_that_count_as_equal(left: object, right: object) -> None:
     assert compare_tables("m", Table(("k", "v"), [(1, left)]), Table(("k", "v"), [(1, right)]), ("k",)).ok
+
+
+def test_only_dbt_models_are_compared() -> None:
+    names = model_names()
+    assert {"dim_region", "int_region_trade_ytd", "stg_gacc__query_rows"} <= names
+    assert "gacc_incremental_state" not in names

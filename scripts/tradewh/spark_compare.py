@@ -425,9 +425,17 @@ def build_and_compare(
     spark: dict[str, Table] = {}
     keys: dict[str, tuple[str, ...]] = {}
     model_keys = mart_keys()
+    # dbt models only: an engine's own bookkeeping tables in the same schema (DuckDB's
+    # intermediate.gacc_incremental_state of the incremental GACC models) are not compared.
+    models = model_names()
     for schema in schemas:
         prefix = "" if schema == "marts" else f"{schema}."
-        duck.update({prefix + n: t for n, t in read_duckdb_marts(layout.duckdb_file, schema).items()})
-        spark.update({prefix + n: t for n, t in read_spark_export(layout.export / schema).items()})
+        duck.update({prefix + n: t for n, t in read_duckdb_marts(layout.duckdb_file, schema).items() if n in models})
+        spark.update({prefix + n: t for n, t in read_spark_export(layout.export / schema).items() if n in models})
         keys.update({prefix + n: k for n, k in model_keys.items()})
     return compare_marts(duck, spark, keys, rel_tol=rel_tol)
+
+
+def model_names(models_dir: Path = MODELS_DIR) -> set[str]:
+    """The names of the project's dbt models (their SQL files under models/)."""
+    return {path.stem for path in models_dir.rglob("*.sql")}
