@@ -13,13 +13,29 @@
     A revision (a new vintage of a loaded period) is a new file, so its period is refreshed and the
     delete+insert of the whole period swaps in what is published now.
 
-    Use in a model:
-        {{ config(materialized=gacc_materialization(), incremental_strategy='delete+insert',
-                  unique_key='period_start', on_schema_change='fail',
-                  post_hook=gacc_incremental_post_hook()) }}
-        ... from {{ ref('...') }}
-        {% if is_incremental() %} where {{ gacc_refresh_predicate('period_start', 'date') }} {% endif %}
+    Use in a detail mart (keyed by period_start):
+        {{ gacc_detail_config() }}
+        with trade as ({{ gacc_refreshed_rows(ref('int_gacc_trade_monthly_converted')) }}), ...
 -#}
+
+{#- The configuration every incremental GACC detail mart shares. -#}
+{% macro gacc_detail_config() -%}
+    {{ config(
+        materialized=gacc_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='period_start',
+        on_schema_change='fail',
+        post_hook=gacc_incremental_post_hook(),
+    ) }}
+{%- endmacro %}
+
+{#- Rows of an upstream relation; in an incremental build only those of the periods to refresh. -#}
+{% macro gacc_refreshed_rows(relation, column='period_start', column_type='date') -%}
+    select * from {{ relation }}
+    {% if is_incremental() -%}
+        where {{ gacc_refresh_predicate(column, column_type) }}
+    {%- endif %}
+{%- endmacro %}
 
 {#-
     Incremental on DuckDB. Elsewhere (the Spark target) a plain table with no hook: glob() and

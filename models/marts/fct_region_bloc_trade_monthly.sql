@@ -4,21 +4,12 @@
     January 2020 and not from February 2020.
 -#}
 
-{{ config(
-    materialized=gacc_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='period_start',
-    on_schema_change='fail',
-    post_hook=gacc_incremental_post_hook(),
-) }}
+{{ gacc_detail_config() }}
 
 with
 
 by_partner as (
-    select * from {{ ref('fct_region_partner_trade_monthly') }}
-    {% if is_incremental() -%}
-        where {{ gacc_refresh_predicate('period_start', 'date') }}
-    {%- endif %}
+    {{ gacc_refreshed_rows(ref('fct_region_partner_trade_monthly')) }}
 ),
 
 membership as (

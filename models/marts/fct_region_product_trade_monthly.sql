@@ -6,21 +6,12 @@
     (new_three) are the sum of their children: join ref_products.parent_product.
 -#}
 
-{{ config(
-    materialized=gacc_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='period_start',
-    on_schema_change='fail',
-    post_hook=gacc_incremental_post_hook(),
-) }}
+{{ gacc_detail_config() }}
 
 with
 
 trade as (
-    select * from {{ ref('int_gacc_trade_monthly_converted') }}
-    {% if is_incremental() -%}
-        where {{ gacc_refresh_predicate('period_start', 'date') }}
-    {%- endif %}
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_monthly_converted')) }}
 ),
 
 products as (
