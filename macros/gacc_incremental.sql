@@ -15,7 +15,10 @@
 
     Use in a detail mart (keyed by period_start):
         {{ gacc_detail_config() }}
-        with trade as ({{ gacc_refreshed_rows(ref('int_gacc_trade_monthly_converted')) }}), ...
+        with published as ({{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}), ...
+
+    Each state row also records the dbt invocation that processed the file, so a data test can
+    check only what this build (re)wrote: `gacc_refreshed_this_run_predicate`.
 -#}
 
 {#- The configuration every incremental GACC detail mart shares. -#}
@@ -57,7 +60,9 @@
     {%- do run_query(
         "create schema if not exists intermediate; "
         ~ "create table if not exists " ~ gacc_state_relation()
-        ~ " (model_name varchar, landing_file varchar, period varchar, processed_at timestamp)"
+        ~ " (model_name varchar, landing_file varchar, period varchar, processed_at timestamp,"
+        ~ " invocation_id varchar); "
+        ~ "alter table " ~ gacc_state_relation() ~ " add column if not exists invocation_id varchar"
     ) -%}
 {%- endmacro %}
 
@@ -92,7 +97,11 @@
     first day (annual periods do not feed monthly tables and are left out). `false` if none.
 -#}
 {% macro gacc_refresh_predicate(column, kind='period') -%}
-    {%- set periods = gacc_periods_to_refresh() -%}
+    {{ return(gacc_periods_predicate(gacc_periods_to_refresh(), column, kind)) }}
+{%- endmacro %}
+
+{#- `column in (<periods>)` as SQL (see gacc_refresh_predicate for `kind`); `false` for none. -#}
+{% macro gacc_periods_predicate(periods, column, kind='period') -%}
     {%- if kind == 'date' -%}
         {%- set monthly = [] -%}
         {%- for period in periods if period | length == 7 -%}
@@ -100,21 +109,24 @@
         {%- endfor -%}
         {%- set periods = monthly -%}
     {%- endif -%}
-    {%- if periods | length == 0 -%}
-        false
-    {%- elif kind == 'date' -%}
-        {{ column }} in (
-        {%- for period in periods -%}
-            cast('{{ period }}-01' as date){{ ', ' if not loop.last }}
-        {%- endfor -%}
-        )
-    {%- else -%}
-        {{ column }} in (
-        {%- for period in periods -%}
-            '{{ period }}'{{ ', ' if not loop.last }}
-        {%- endfor -%}
-        )
-    {%- endif -%}
+    {%- set predicate -%}
+        {%- if periods | length == 0 -%}
+            false
+        {%- elif kind == 'date' -%}
+            {{ column }} in (
+            {%- for period in periods -%}
+                cast('{{ period }}-01' as date){{ ', ' if not loop.last }}
+            {%- endfor -%}
+            )
+        {%- else -%}
+            {{ column }} in (
+            {%- for period in periods -%}
+                '{{ period }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+            )
+        {%- endif -%}
+    {%- endset -%}
+    {{ return(predicate) }}
 {%- endmacro %}
 
 {#- Post-hook: record the landing files this model has processed (see above). -#}
@@ -125,7 +137,7 @@
         delete from {{ gacc_state_relation() }} where model_name = '{{ name }}';
     {%- endif %}
     insert into {{ gacc_state_relation() }}
-    select '{{ name }}', landing_file, period, now()
+    select '{{ name }}', landing_file, period, now(), '{{ invocation_id }}'
     from ({{ gacc_unprocessed_files_sql(name) }}) as unprocessed
     where
         -- a file landed after this build started (its vintage directory is named
@@ -135,4 +147,28 @@
             <= cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp),
             true
         )
+{%- endmacro %}
+
+{#-
+    A predicate for a data test on GACC detail data: only the periods `model_name` refreshes in
+    this dbt invocation, so a monthly build tests the new month and not the whole history again
+    (every period was tested by the build that loaded it). Those periods are the ones it has
+    already processed in this invocation (state rows with this invocation_id: the test runs
+    after the model) together with the ones it has still to process (the test runs before it,
+    on an upstream model). Everything (`true`) on a full refresh, when the model is not part of
+    this invocation (`dbt test` alone tests all history) and on targets other than DuckDB.
+-#}
+{% macro gacc_refreshed_this_run_predicate(model_name, column, kind='period') -%}
+    {%- set unique_id = 'model.' ~ project_name ~ '.' ~ model_name -%}
+    {%- if not execute or target.type != 'duckdb' or flags.FULL_REFRESH
+        or unique_id not in selected_resources -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- do gacc_ensure_state() -%}
+    {%- set processed_now = run_query(
+        "select distinct period from " ~ gacc_state_relation()
+        ~ " where model_name = '" ~ model_name ~ "' and invocation_id = '" ~ invocation_id ~ "'"
+    ).columns[0].values() | list -%}
+    {%- set periods = (processed_now + gacc_periods_to_refresh(model_name)) | unique | sort -%}
+    {{ return(gacc_periods_predicate(periods, column, kind)) }}
 {%- endmacro %}

@@ -27,7 +27,7 @@ SELECTION = [
     "--indirect-selection",
     "cautious",
 ]
-MODELS = ("int_gacc_query_vintages", "int_gacc_trade_monthly_converted", "fct_region_partner_trade_monthly")
+MODELS = ("int_gacc_query_vintages", "fct_region_partner_trade_monthly", "fct_region_product_trade_monthly")
 
 
 def _build(tmp: Path, landing: Path, *extra: str) -> dict[str, list[str] | None]:

@@ -10,8 +10,8 @@
 
 with
 
-trade as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_monthly_converted')) }}
+published as (
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}
 ),
 
 products as (
@@ -51,60 +51,53 @@ group_prefixes as (
     cross join part_numbers
 ),
 
-by_hs_code as (
-    select
-        {{ monthly_trade_grain() }},
-        hs_code,
-        {{ sum_trade_measures() }}
-    from trade
-    group by {{ monthly_trade_grain() }}, hs_code
+-- the prefix match runs once per distinct HS code (thousands), not once per detail row
+hs_codes as (
+    select distinct hs_code
+    from published
 ),
 
 matched as (
     select
-        by_hs_code.*,
+        hs_codes.hs_code,
         group_prefixes.product_group,
         row_number() over (
-            partition by
-                by_hs_code.region_code,
-                by_hs_code.year,
-                by_hs_code.month,
-                by_hs_code.flow,
-                by_hs_code.hs_code
+            partition by hs_codes.hs_code
             order by length(group_prefixes.hs_prefix) desc, group_prefixes.product_group
         ) as match_rank
-    from by_hs_code
+    from hs_codes
     left join group_prefixes
         on
             group_prefixes.hs_prefix <> ''
-            and by_hs_code.hs_code like group_prefixes.hs_prefix || '%'
+            and hs_codes.hs_code like group_prefixes.hs_prefix || '%'
 ),
 
-classified as (
+classified_codes as (
     select
-        region_code,
-        year,
-        month,
-        period_start,
-        flow,
+        hs_code,
         left(hs_code, 2) as hs_chapter,
-        coalesce(product_group, 'other') as product_group,
-        value_usd,
-        value_cny,
-        is_value_usd_converted,
-        is_value_cny_converted
+        coalesce(product_group, 'other') as product_group
     from matched
     where match_rank = 1
 ),
 
-by_chapter_and_group as (
+classified as (
     select
-        {{ monthly_trade_grain() }},
-        hs_chapter,
-        product_group,
-        {{ sum_trade_measures() }}
-    from classified
-    group by {{ monthly_trade_grain() }}, hs_chapter, product_group
+        published.region_code,
+        published.year,
+        published.month,
+        published.flow,
+        classified_codes.hs_chapter,
+        classified_codes.product_group,
+        published.value_usd,
+        published.value_cny
+    from published
+    inner join classified_codes
+        on published.hs_code = classified_codes.hs_code
+),
+
+by_chapter_and_group as (
+    {{ gacc_trade_by('classified', ['hs_chapter', 'product_group']) }}
 )
 
 select * from by_chapter_and_group

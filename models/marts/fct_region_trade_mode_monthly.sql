@@ -2,8 +2,8 @@
 
 with
 
-trade as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_monthly_converted')) }}
+published as (
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}
 ),
 
 trade_modes as (
@@ -11,13 +11,7 @@ trade_modes as (
 ),
 
 by_mode as (
-    select
-        {{ monthly_trade_grain() }},
-        trade_mode_code,
-        min(trade_mode_name_as_printed) as trade_mode_name_as_printed,
-        {{ sum_trade_measures() }}
-    from trade
-    group by {{ monthly_trade_grain() }}, trade_mode_code
+    {{ gacc_trade_by('published', ['trade_mode_code'], carried=['trade_mode_name_as_printed']) }}
 ),
 
 named as (

@@ -255,8 +255,8 @@ def cross_check(database: Path, floor_dir: Path) -> dict:
 
 INCREMENTAL_MODELS = {
     "int_gacc_query_vintages": "intermediate",
-    "int_gacc_trade_monthly_converted": "intermediate",
     "fct_region_partner_trade_monthly": "marts",
+    "fct_region_product_trade_monthly": "marts",
 }
 
 

@@ -1,0 +1,34 @@
+{#-
+    dbt's `where` test config, with one placeholder resolved when the test runs (a `where` is
+    rendered when the project is parsed, so run-time facts cannot be written into it directly):
+
+        where: "__gacc_refreshed_by(<incremental model>, <period column>)__"
+
+    becomes gacc_refreshed_this_run_predicate(<incremental model>, <period column>): the periods
+    that model (re)built in this invocation. So a monthly build tests the month it loaded and
+    not the whole landed history again, while a full refresh or a `dbt test` on its own tests
+    everything. Anything else in `where` is used as written.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if not where -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set resolved = namespace(where=where) -%}
+    {%- set placeholder = modules.re.compile('__gacc_refreshed_by[(] *(\\w+) *, *(\\w+) *[)]__') -%}
+    {%- for found in placeholder.finditer(where) -%}
+        {%- set predicate = gacc_refreshed_this_run_predicate(found.group(1), found.group(2)) -%}
+        {%- set resolved.where = resolved.where | replace(found.group(0), '(' ~ predicate ~ ')') -%}
+    {%- endfor -%}
+    {%- set where = resolved.where -%}
+    {%- if '__gacc_refreshed_by' in where -%}
+        {{ exceptions.raise_compiler_error(
+            "test where config: cannot read the placeholder in '" ~ config.get('where')
+            ~ "'; write __gacc_refreshed_by(<model>, <column>)__"
+        ) }}
+    {%- endif -%}
+    {%- set filtered -%}
+        (select * from {{ relation }} where {{ where }}) as dbt_subquery
+    {%- endset -%}
+    {{ return(filtered) }}
+{%- endmacro %}
