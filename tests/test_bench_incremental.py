@@ -7,58 +7,30 @@ from pathlib import Path
 
 import pytest
 
+from gacc_helpers import dbt_detail, land
 from tradewh.bench import mart_fingerprints, refreshed_periods
-from tradewh.dbt import run_dbt
-from tradewh.ingest_gacc import ingest_gacc
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
-MARTS = [
-    "fct_region_partner_trade_monthly",
-    "fct_region_bloc_trade_monthly",
-    "fct_region_product_trade_monthly",
-    "fct_region_trade_mode_monthly",
-]
-SELECTION = [
-    "--select",
-    *(f"+{mart}" for mart in MARTS),
-    "ref_gacc_partner_names",
-    "ref_gacc_partner_name_overrides",
-    "ref_trade_modes",
-    "--indirect-selection",
-    "cautious",
-]
 MODELS = ("int_gacc_query_vintages", "fct_region_partner_trade_monthly", "fct_region_product_trade_monthly")
 
 
 def _build(tmp: Path, landing: Path, *extra: str) -> dict[str, list[str] | None]:
-    run_dbt(
-        ["build", *SELECTION, *extra],
-        database=tmp / "warehouse.duckdb",
-        target_path=tmp / "target",
-        extra_env={"TRADEWH_LANDING_ROOT": str(landing)},
-        capture=True,
-    )
+    dbt_detail(tmp, landing, *extra)
     return refreshed_periods(tmp / "target")
-
-
-def _land(landing: Path, files: list[str], flow: str, period: str, currency: str = "usd") -> str:
-    result = ingest_gacc([FIXTURES / name for name in files], flow=flow, period=period, currency=currency, root=landing)
-    return result.status
 
 
 @pytest.mark.slow
 def test_incremental_builds_refresh_only_new_periods_and_equal_a_full_rebuild(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     export_july = ["export_2023-07_usd_part1.csv", "export_2023-07_usd_part2.csv"]
-    assert _land(landing, export_july, "export", "2023-07") == "new"
-    assert _land(landing, ["export_2020-01_usd.csv"], "export", "2020-01") == "new"
+    assert land(landing, export_july, "export", "2023-07") == "new"
+    assert land(landing, ["export_2020-01_usd.csv"], "export", "2020-01") == "new"
     first = _build(tmp_path, landing)
     assert set(first.values()) == {None}, "the first build is a full one"
 
     # a new month and a revision of an old one: exactly those two periods are refreshed
-    assert _land(landing, ["export_2020-02_usd.csv"], "export", "2020-02") == "new"
+    assert land(landing, ["export_2020-02_usd.csv"], "export", "2020-02") == "new"
     revised = ["revised_export_2023-07_usd_part1.csv", "revised_export_2023-07_usd_part2.csv"]
-    assert _land(landing, revised, "export", "2023-07") == "revision"
+    assert land(landing, revised, "export", "2023-07") == "revision"
     second = _build(tmp_path, landing)
     assert second == {model: ["2020-02", "2023-07"] for model in MODELS}
     incremental = mart_fingerprints(tmp_path / "warehouse.duckdb")

@@ -14,38 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gacc_helpers import FIXTURES, MARTS, dbt_detail
 from tradewh import PROJECT_ROOT
-from tradewh.dbt import run_dbt
 from tradewh.ingest_gacc import ingest_gacc
-
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
-MARTS = [
-    "fct_region_partner_trade_monthly",
-    "fct_region_bloc_trade_monthly",
-    "fct_region_product_trade_monthly",
-    "fct_region_trade_mode_monthly",
-]
-SELECTION = [
-    "--select",
-    *(f"+{mart}" for mart in MARTS),
-    "ref_gacc_partner_names",
-    "ref_gacc_partner_name_overrides",
-    "ref_trade_modes",
-    "--indirect-selection",
-    "cautious",
-]
 
 
 def build(tmp: Path, landing: Path) -> duckdb.DuckDBPyConnection:
-    database = tmp / "warehouse.duckdb"
-    run_dbt(
-        ["build", *SELECTION],
-        database=database,
-        target_path=tmp / "target",
-        extra_env={"TRADEWH_LANDING_ROOT": str(landing)},
-        capture=True,
-    )
-    return duckdb.connect(str(database), read_only=True)
+    dbt_detail(tmp, landing)
+    return duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
 
 
 def july_rate() -> float:

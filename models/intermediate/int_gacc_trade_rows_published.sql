@@ -1,5 +1,7 @@
 {#-
-    The rows of the published vintage of every monthly GACC query (see int_gacc_query_vintages).
+    The rows of the published vintage of every monthly GACC query (see int_gacc_query_vintages),
+    at the landed grain. A view: each detail mart reads it filtered to the periods it refreshes
+    (the filter on `period` reaches the Parquet scan) and aggregates to its own grain.
     Annual queries (period YYYY) are landed and audited but do not feed the monthly marts.
 -#}
 

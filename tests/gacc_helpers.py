@@ -1,0 +1,44 @@
+"""What the GACC detail tests share: the fixture exports, landing them, and a dbt build of the
+detail marts (and only what they need) over a landing zone of the test's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tradewh.dbt import run_dbt
+from tradewh.ingest_gacc import ingest_gacc
+
+FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
+MARTS = [
+    "fct_region_partner_trade_monthly",
+    "fct_region_bloc_trade_monthly",
+    "fct_region_product_trade_monthly",
+    "fct_region_trade_mode_monthly",
+]
+SELECTION = [
+    "--select",
+    *(f"+{mart}" for mart in MARTS),
+    "ref_gacc_partner_names",
+    "ref_gacc_partner_name_overrides",
+    "ref_trade_modes",
+    "--indirect-selection",
+    "cautious",
+]
+
+
+def land(landing: Path, files: list[str], flow: str, period: str, currency: str = "usd") -> str:
+    """Ingest fixture parts as one query; returns the ingest status ('new', 'revision', ...)."""
+    result = ingest_gacc([FIXTURES / name for name in files], flow=flow, period=period, currency=currency, root=landing)
+    return result.status
+
+
+def dbt_detail(tmp: Path, landing: Path, *args: str, command: str = "build") -> str:
+    """`dbt <command>` of the detail marts into tmp/warehouse.duckdb; returns dbt's output."""
+    result = run_dbt(
+        [command, *SELECTION, *args],
+        database=tmp / "warehouse.duckdb",
+        target_path=tmp / "target",
+        extra_env={"TRADEWH_LANDING_ROOT": str(landing)},
+        capture=True,
+    )
+    return result.stdout
