@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from tradewh import PROJECT_ROOT
 from tradewh.bench_memory import Measured, run_measured
-from tradewh.dbt import dbt_env, dbt_executable
+from tradewh.dbt import PRODUCTION_BUILD_ARGS, dbt_env, dbt_executable
 from tradewh.synthetic import (
     DEFAULT_END,
     DEFAULT_ROOT,
@@ -164,7 +164,7 @@ def dbt_build(bench: Bench, name: str, select: list[str], extra: list[str] | Non
     # with a selection, only the tests whose parents are all selected (a relationships test to a
     # dimension that is not built would fail)
     selection = ["--select", *select, "--indirect-selection", "cautious"] if select else []
-    args = ["build", *selection, *(extra or [])]
+    args = [*PRODUCTION_BUILD_ARGS, *selection, *(extra or [])]  # what `make build` runs
     run_step(bench, step, [dbt_executable(), *args])
     step.note = "dbt " + " ".join(args)
     step.output = _dbt_timing(bench.target / "run_results.json")

@@ -10,6 +10,14 @@ from pathlib import Path
 
 from tradewh import PROJECT_ROOT
 
+PRODUCTION_BUILD_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
+"""`dbt build` as `make build` runs it (and the bench measures it): seeds, models and data tests.
+
+Unit tests check model logic on fixed inputs, not the data, so they do not change between two
+builds of the same code; they run in the test suite (tests/conftest.py builds with them), not in
+every production build (as dbt's documentation recommends).
+"""
+
 
 class DbtError(RuntimeError):
     """dbt exited non-zero."""
