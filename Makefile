@@ -31,8 +31,10 @@ venv: $(BIN)/.installed ## create .venv and install the pinned requirements
 ifeq ($(TARGET),spark)
 build: build-spark
 else
-build: venv ## dbt build into a new file, validate it, then publish it to $(WAREHOUSE)
-	$(BIN)/python scripts/build.py --warehouse $(WAREHOUSE)
+# `make build` starts from a copy of the published file (only newly landed months are processed);
+# FULL_REFRESH=1 builds everything from scratch.
+build: venv ## build (incremental; FULL_REFRESH=1 from scratch), validate, then publish to $(WAREHOUSE)
+	$(BIN)/python scripts/build.py --warehouse $(WAREHOUSE) $(if $(filter-out 0,$(FULL_REFRESH)),--full-refresh)
 endif
 
 validate: venv ## Great Expectations on $(WAREHOUSE), read-only; Data Docs in warehouse/data_docs/

@@ -2,41 +2,256 @@
 
 The published file (``warehouse/china_regional_trade.duckdb`` by default) is never written in
 place: a failed build or validation leaves it byte-for-byte as it was.
+
+Incremental builds: when a published file exists, the build starts from a plain copy of it (the
+published file is immutable once written: ``tradewh.publish`` replaces it by an atomic rename, so
+copying it while readers hold it open is safe). Only the incremental models' tables and their
+bookkeeping are carried over (``meta.incremental_relations`` of the published file); every other
+table and view is dropped from the copy and built again, so the incremental GACC detail models
+process only the newly landed periods. The published file records a checksum of the code those
+tables were built with (the incremental models and everything upstream of them, from dbt's
+manifest); when the code's checksum differs, the build says why and starts again from scratch.
+``full_refresh=True`` (``make build FULL_REFRESH=1``) always builds from scratch.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
+import shutil
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from tradewh import PROJECT_ROOT
 from tradewh.bi_outputs import refresh_outputs
-from tradewh.dbt import DbtError, run_dbt
-from tradewh.publish import PublishError, publish
+from tradewh.dbt import PRODUCTION_BUILD_ARGS, DbtError, run_dbt
+from tradewh.publish import IncrementalState, PublishError, publish, read_incremental_state
 from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
+STATE_TABLES: tuple[tuple[str, str], ...] = (("intermediate", "gacc_incremental_state"),)
+"""Bookkeeping tables of the incremental models that are not dbt nodes (macros/gacc_incremental.sql)."""
+
+CHECKSUMMED_MACRO_FILES = "macros/gacc_*.sql"
+"""Macro files always in the checksum, whether or not dbt lists them as a model's dependency (the
+incremental post-hook is rendered from a string, so dbt cannot see what it calls)."""
+
+
+@dataclass
+class BuildOutcome:
+    """How the staging file was built."""
+
+    mode: str  # "incremental" or "full"
+    reason: str
+    state: IncrementalState
+
 
 def staging_path_for(warehouse: Path) -> Path:
-    """A fresh file beside the published one (same file system, so the final rename is atomic)."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    """The file a build of ``warehouse`` writes, beside it (same file system: the final rename is atomic).
+
+    Its name starts with the published file's stem, so DuckDB and dbt-duckdb name its catalog the
+    same (the first dot-separated part of the file name): views refer to that catalog. The name is
+    the same for every build of ``warehouse`` (builds of one warehouse take turns: ``build_lock``),
+    so dbt's target folder beside it (``<stem>.staging.target``) keeps a valid partial-parse state
+    from one build to the next: dbt re-parses the project only when it changed (dbt re-parses
+    everything when the profile, i.e. this path, differs).
+    """
     build_dir = warehouse.parent / ".build"
     build_dir.mkdir(parents=True, exist_ok=True)
-    return build_dir / f"{warehouse.stem}.{stamp}.{os.getpid()}.duckdb"
+    return build_dir / f"{warehouse.stem}.staging.duckdb"
 
 
-def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
+@contextlib.contextmanager
+def build_lock(staging: Path) -> Iterator[bool]:
+    """Hold an exclusive lock for building ``staging``; yields False when another build holds it."""
+    lock = staging.with_suffix(".lock")
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def incremental_checksum(manifest: dict, project_root: Path = PROJECT_ROOT) -> IncrementalState:
+    """Checksum of the code the incremental models' tables depend on, and the tables to carry over.
+
+    In the checksum: every model using the incremental materialization (its SQL file checksum and
+    its configuration), every node upstream of them (models and seeds: their file checksums;
+    sources: their names), this project's macros they call (recursively), every
+    ``macros/gacc_*.sql`` file, and the dbt version. Any change there can make carried-over rows
+    stale, so it triggers a build from scratch.
+    """
+    nodes = manifest.get("nodes", {})
+    sources = manifest.get("sources", {})
+    macros = manifest.get("macros", {})
+    parents = manifest.get("parent_map", {})
+    project = manifest.get("metadata", {}).get("project_name")
+    incremental = sorted(
+        uid
+        for uid, node in nodes.items()
+        if node.get("resource_type") == "model" and node.get("config", {}).get("materialized") == "incremental"
+    )
+    upstream: set[str] = set()
+    pending = list(incremental)
+    while pending:
+        for parent in parents.get(pending.pop(), []):
+            if parent not in upstream:
+                upstream.add(parent)
+                pending.append(parent)
+    digest = hashlib.sha256()
+
+    def add(*parts: str) -> None:
+        digest.update(("\x1f".join(parts) + "\x1e").encode("utf-8"))
+
+    add("dbt", str(manifest.get("metadata", {}).get("dbt_version")))
+    used_macros: set[str] = set()
+    for uid in sorted(set(incremental) | upstream):
+        node = nodes.get(uid) or sources.get(uid) or {}
+        add(uid, str(node.get("checksum", {}).get("checksum", "")))
+        if uid in incremental:
+            add(uid, "config", json.dumps(node.get("config", {}), sort_keys=True, default=str))
+        used_macros.update(node.get("depends_on", {}).get("macros", []))
+    pending = list(used_macros)
+    while pending:
+        for called in macros.get(pending.pop(), {}).get("depends_on", {}).get("macros", []):
+            if called not in used_macros:
+                used_macros.add(called)
+                pending.append(called)
+    for uid in sorted(used_macros):
+        macro = macros.get(uid, {})
+        if macro.get("package_name") == project:
+            add(uid, hashlib.sha256(macro.get("macro_sql", "").encode("utf-8")).hexdigest())
+    for path in sorted(project_root.glob(CHECKSUMMED_MACRO_FILES)):
+        add(path.relative_to(project_root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+    relations = [(nodes[uid]["schema"], nodes[uid].get("alias") or nodes[uid]["name"]) for uid in incremental]
+    return IncrementalState(checksum=digest.hexdigest(), relations=sorted({*relations, *STATE_TABLES}))
+
+
+def manifest_state(target_path: Path) -> IncrementalState:
+    """The incremental state of the code dbt just built with (its manifest.json)."""
+    manifest_path = target_path / "manifest.json"
+    if not manifest_path.exists():  # recorded as unknown: the next build is a full one
+        print(f"[build] warning: no {manifest_path}: no incremental checksum recorded", flush=True)
+        return IncrementalState(checksum=None)
+    return incremental_checksum(json.loads(manifest_path.read_text(encoding="utf-8")))
+
+
+def carry_over(published: Path, staging: Path) -> IncrementalState | None:
+    """Copy the published file to ``staging`` and keep only its incremental tables.
+
+    Returns the incremental state the published file recorded, or None (and no copy) when it
+    recorded none. The published file itself is only read, as a plain file.
+    """
+    shutil.copyfile(published, staging)
+    con = duckdb.connect(str(staging))
+    try:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        previous = read_incremental_state(con, catalog)
+        if previous is None:
+            con.close()
+            _remove_quietly(staging)
+            return None
+        keep = {tuple(relation) for relation in previous.relations}
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() where database_name = ? and not internal",
+            [catalog],
+        ).fetchall()
+        for schema, name in views:
+            con.execute(f"drop view {_ident(schema)}.{_ident(name)}")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ? and not internal",
+            [catalog],
+        ).fetchall()
+        for schema, name in tables:
+            if (schema, name) not in keep:
+                con.execute(f"drop table {_ident(schema)}.{_ident(name)}")
+        con.execute("drop schema if exists meta cascade")
+        con.execute("checkpoint")
+        return previous
+    finally:
+        con.close()
+
+
+def build_staging(
+    warehouse: Path,
+    staging: Path,
+    target_path: Path,
+    *,
+    dbt_args: list[str] | None = None,
+    full_refresh: bool = False,
+    extra_env: dict[str, str] | None = None,
+    capture: bool = False,
+) -> BuildOutcome:
+    """dbt build into ``staging``: from a copy of ``warehouse`` when it can, else from scratch."""
+    args = [*PRODUCTION_BUILD_ARGS, *(dbt_args or [])]
+    previous: IncrementalState | None = None
+    reason = "FULL_REFRESH requested" if full_refresh else f"no published file at {warehouse}"
+    if not full_refresh and warehouse.exists():
+        previous = carry_over(warehouse, staging)
+        if previous is None:
+            reason = f"{warehouse} records no incremental checksum (published by an older build)"
+    if previous is not None:
+        print(f"[build] incremental: dbt build into a copy of {warehouse}", flush=True)
+        failure: DbtError | None = None
+        try:
+            run_dbt(args, database=staging, target_path=target_path, extra_env=extra_env, capture=capture)
+        except DbtError as exc:
+            if not (target_path / "manifest.json").exists():
+                raise  # dbt did not even parse the project
+            failure = exc
+        current = manifest_state(target_path)
+        if current.checksum == previous.checksum:
+            if failure is not None:
+                raise failure
+            return BuildOutcome("incremental", "only newly landed periods processed", _as_mode(current, "incremental"))
+        reason = (
+            f"the incremental models' code changed since the published build (checksum {previous.checksum[:12]}"
+            f" -> {current.checksum[:12]}): its carried-over tables may be stale"
+        )
+        _remove_quietly(staging)
+        _remove_quietly(staging.with_name(staging.name + ".wal"))
+    print(f"[build] full build from scratch: {reason}", flush=True)
+    run_dbt(args, database=staging, target_path=target_path, extra_env=extra_env, capture=capture)
+    return BuildOutcome("full", reason, _as_mode(manifest_state(target_path), "full"))
+
+
+def _as_mode(state: IncrementalState, mode: str) -> IncrementalState:
+    state.mode = mode
+    return state
+
+
+def build(warehouse: Path, dbt_args: list[str] | None = None, *, full_refresh: bool = False) -> int:
     """dbt build -> validate -> publish. Returns a process exit code."""
     warehouse = warehouse.resolve()
     staging = staging_path_for(warehouse)
+    with build_lock(staging) as locked:
+        if not locked:
+            print(f"[build] another build of {warehouse} is running: {warehouse} was NOT replaced", file=sys.stderr)
+            return 1
+        return _build_locked(warehouse, staging, dbt_args, full_refresh=full_refresh)
+
+
+def _build_locked(warehouse: Path, staging: Path, dbt_args: list[str] | None, *, full_refresh: bool) -> int:
     target_path = staging.with_suffix(".target")
+    _remove_quietly(staging)  # left by a build that was killed
+    _remove_quietly(staging.with_name(staging.name + ".wal"))
     try:
         print(f"[build] dbt build into {staging}", flush=True)
-        run_dbt(["build", *(dbt_args or [])], database=staging, target_path=target_path)
+        outcome = build_staging(warehouse, staging, target_path, dbt_args=dbt_args, full_refresh=full_refresh)
         print(f"[build] validating {staging}", flush=True)
         docs = staging.with_suffix(".data_docs")
         try:
@@ -48,16 +263,23 @@ def build(warehouse: Path, dbt_args: list[str] | None = None) -> int:
         if not report.success:
             print(f"[build] validation failed: {warehouse} was NOT replaced (Data Docs: {docs})", file=sys.stderr)
             return 1
-        result = publish(staging, warehouse)
+        result = publish(staging, warehouse, incremental=outcome.state)
         install_data_docs(docs, warehouse.parent / "data_docs")
         print(f"[build] Data Docs {warehouse.parent / 'data_docs' / 'index.html'}", flush=True)
-        print(f"[build] published {warehouse} (build {result.build_id}, storage {result.storage_version})", flush=True)
+        print(
+            f"[build] published {warehouse} (build {result.build_id}, {outcome.mode},"
+            f" storage {result.storage_version})",
+            flush=True,
+        )
         return refresh_outputs(warehouse, staging=staging, target_path=target_path)
     except DbtError as exc:
         print(f"[build] {exc}\n[build] dbt build failed: {warehouse} was NOT replaced", file=sys.stderr)
         return 1
     except PublishError as exc:
         print(f"[build] {exc}\n[build] publication failed: {warehouse} was NOT replaced", file=sys.stderr)
+        return 1
+    except (OSError, duckdb.Error) as exc:
+        print(f"[build] {exc}\n[build] {warehouse} was NOT replaced", file=sys.stderr)
         return 1
     finally:
         _remove_quietly(staging)
@@ -68,9 +290,19 @@ def _remove_quietly(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the published file to replace")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        default=os.environ.get("FULL_REFRESH", "") not in ("", "0"),
+        help="build from scratch instead of from a copy of the published file (also: FULL_REFRESH=1)",
+    )
     parser.add_argument("dbt_args", nargs="*", help="extra arguments for `dbt build` (after --)")
     args = parser.parse_args(argv)
-    return build(args.warehouse, args.dbt_args)
+    return build(args.warehouse, args.dbt_args, full_refresh=args.full_refresh)

@@ -6,8 +6,10 @@
    with ``ATTACH ... (STORAGE_VERSION 'v1.4.0')`` and ``COPY FROM DATABASE``, so DuckDB 1.4 and
    later can open it whatever DuckDB version built it. DuckDB 1.4 is the long-term-support line,
    and the version most BI drivers bundle at the time of writing.
-2. It adds ``meta.build_info`` (one row: build id, time, git commit, DuckDB and storage version)
-   and ``meta.table_row_counts``, so a BI user can see which build they are looking at.
+2. It adds ``meta.build_info`` (one row: build id, time, git commit, DuckDB and storage version,
+   full or incremental build, checksum of the incremental models' code) and
+   ``meta.table_row_counts``, so a BI user can see which build they are looking at, plus
+   ``meta.incremental_relations``: the tables the next build may carry over (``tradewh.build``).
 3. It checks that every table has the same rows as the staging file, and that every table and
    column comment (the dbt descriptions, persisted as comments) survived; a comment that did not
    is written again with ``COMMENT ON``.
@@ -51,6 +53,19 @@ class PublishError(RuntimeError):
 
 
 @dataclass
+class IncrementalState:
+    """What the next build needs to carry this one's incremental tables over (``tradewh.build``).
+
+    ``checksum`` fingerprints the code the incremental tables were built with; ``relations``
+    are the tables (``schema``, ``name``) to keep: the incremental models and their bookkeeping.
+    """
+
+    checksum: str | None
+    relations: list[tuple[str, str]] = field(default_factory=list)
+    mode: str = "full"
+
+
+@dataclass
 class PublishResult:
     """What was published."""
 
@@ -74,8 +89,13 @@ def publish(
     storage_version: str = STORAGE_VERSION,
     build_id: str | None = None,
     keep_previous: bool = True,
+    incremental: IncrementalState | None = None,
 ) -> PublishResult:
-    """Copy ``staging`` into a compatible new file and atomically make it ``warehouse``."""
+    """Copy ``staging`` into a compatible new file and atomically make it ``warehouse``.
+
+    ``incremental``, when given, is recorded in ``meta`` so that the next build can start from a
+    copy of this file (``read_incremental_state``).
+    """
     staging = Path(staging).resolve()
     warehouse = Path(warehouse).resolve()
     if not staging.is_file():
@@ -84,7 +104,14 @@ def publish(
     build_id = build_id or _new_build_id()
     candidate = warehouse.parent / f".{warehouse.name}.publishing-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        result = _write_candidate(staging, candidate, warehouse, storage_version, build_id)
+        result = _write_candidate(
+            staging,
+            candidate,
+            warehouse=warehouse,
+            storage_version=storage_version,
+            build_id=build_id,
+            incremental=incremental,
+        )
         _fsync(candidate)
         candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         if keep_previous and warehouse.exists():
@@ -105,7 +132,13 @@ def _new_build_id() -> str:
 
 
 def _write_candidate(
-    staging: Path, candidate: Path, warehouse: Path, storage_version: str, build_id: str
+    staging: Path,
+    candidate: Path,
+    *,
+    warehouse: Path,
+    storage_version: str,
+    build_id: str,
+    incremental: IncrementalState | None,
 ) -> PublishResult:
     con = duckdb.connect(":memory:")
     try:
@@ -123,6 +156,7 @@ def _write_candidate(
             warehouse=warehouse,
             storage_version=storage_version,
             row_counts=row_counts,
+            incremental=incremental,
         )
         tags = con.execute("select tags from duckdb_databases() where database_name = 'dst'").fetchone()
         written = (tags[0] or {}).get("storage_version", "") if tags else ""
@@ -209,6 +243,7 @@ def _write_meta(
     warehouse: Path,
     storage_version: str,
     row_counts: dict[str, int],
+    incremental: IncrementalState | None,
 ) -> None:
     (duckdb_version,) = con.execute("select version()").fetchone()
     con.execute(f"create schema if not exists dst.{META_SCHEMA}")
@@ -222,12 +257,14 @@ def _write_meta(
             duckdb_version varchar not null,
             storage_version varchar not null,
             table_count integer not null,
-            total_rows bigint not null
+            total_rows bigint not null,
+            build_mode varchar,
+            incremental_checksum varchar
         )
         """
     )
     con.execute(
-        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             build_id,
             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -237,8 +274,23 @@ def _write_meta(
             storage_version,
             len(row_counts),
             sum(row_counts.values()),
+            incremental.mode if incremental else None,
+            incremental.checksum if incremental else None,
         ],
     )
+    con.execute(
+        f"""
+        create or replace table dst.{META_SCHEMA}.incremental_relations (
+            schema_name varchar not null,
+            table_name varchar not null,
+            primary key (schema_name, table_name)
+        )
+        """
+    )
+    if incremental and incremental.relations:
+        con.executemany(
+            f"insert into dst.{META_SCHEMA}.incremental_relations values (?, ?)", sorted(set(incremental.relations))
+        )
     con.execute(
         f"""
         create or replace table dst.{META_SCHEMA}.table_row_counts (
@@ -257,6 +309,8 @@ def _write_meta(
         "build_info": "One row describing the build published in this file: when, from which commit, in which format.",
         "table_row_counts": "Rows in every table of this build, counted when it was published (a reader can "
         "compare them with what it sees).",
+        "incremental_relations": "Tables the next build starts from instead of rebuilding them: the incremental "
+        "models and their bookkeeping (kept only while incremental_checksum is unchanged).",
     }
     for table, comment in comments.items():
         con.execute(f"comment on table dst.{META_SCHEMA}.{table} is '{_quote_literal(comment)}'")
@@ -269,13 +323,42 @@ def _write_meta(
         "build_info.storage_version": "Storage format of this file: DuckDB versions from this one on can open it.",
         "build_info.table_count": "Number of tables in the build (meta tables excluded).",
         "build_info.total_rows": "Rows in all those tables together.",
+        "build_info.build_mode": "'full' (built from scratch) or 'incremental' (started from the previous "
+        "published file: only newly landed periods were processed).",
+        "build_info.incremental_checksum": "Checksum of the code of the incremental models and everything "
+        "upstream of them; a build whose code differs rebuilds them from scratch.",
         "table_row_counts.build_id": "The build these counts belong to (meta.build_info.build_id).",
         "table_row_counts.schema_name": "Schema of the table.",
         "table_row_counts.table_name": "Name of the table.",
         "table_row_counts.row_count": "Rows in the table when the build was published.",
+        "incremental_relations.schema_name": "Schema of the table.",
+        "incremental_relations.table_name": "Name of the table.",
     }
     for column, comment in columns.items():
         con.execute(f"comment on column dst.{META_SCHEMA}.{column} is '{_quote_literal(comment)}'")
+
+
+def read_incremental_state(con: duckdb.DuckDBPyConnection, database: str) -> IncrementalState | None:
+    """The incremental state a published file recorded (None if it recorded none: an older file)."""
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? and schema_name = ?"
+            " and table_name = 'build_info'",
+            [database, META_SCHEMA],
+        ).fetchall()
+    }
+    if "incremental_checksum" not in columns:
+        return None
+    row = con.execute(
+        f"select incremental_checksum, build_mode from {_ident(database)}.{META_SCHEMA}.build_info"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    relations = con.execute(
+        f"select schema_name, table_name from {_ident(database)}.{META_SCHEMA}.incremental_relations order by 1, 2"
+    ).fetchall()
+    return IncrementalState(checksum=row[0], relations=[(s, t) for s, t in relations], mode=row[1] or "full")
 
 
 def _git_commit() -> str | None:
