@@ -192,8 +192,12 @@ def _dbt_timing(run_results: Path) -> dict:
 
 
 def worker_ingest(dataset: Path, landing: Path, which: str) -> dict:
-    """Ingest the dataset's queries (all / all but the newest month / only the newest month)."""
-    from tradewh.ingest_gacc import ingest_gacc
+    """Ingest the dataset's queries (all / all but the newest month / only the newest month).
+
+    One ``ingest_gacc_many`` call, as ``scripts/ingest.py gacc-batch`` does: each query is still
+    checked and landed as its own vintage, exactly as ``ingest_gacc`` would.
+    """
+    from tradewh.ingest_gacc import QueryOutcome, QueryRequest, ingest_gacc_many
 
     manifest = load_manifest(dataset)
     newest = manifest["months"][-1]
@@ -201,17 +205,23 @@ def worker_ingest(dataset: Path, landing: Path, which: str) -> dict:
         q for q in manifest["queries"]
         if which == "all" or (which == "newest") == (q["period"] == newest)
     ]  # fmt: skip
-    rows = 0
+    requests = [
+        QueryRequest([dataset / f for f in q["files"]], flow=q["flow"], period=q["period"], currency=q["currency"])
+        for q in queries
+    ]
     with tqdm(total=sum(q["rows"] for q in queries), unit="row", unit_scale=True, desc=f"ingest {which}") as bar:
-        for query in queries:
-            result = ingest_gacc(
-                [dataset / name for name in query["files"]],
-                flow=query["flow"], period=query["period"], currency=query["currency"], root=landing,
-            )  # fmt: skip
-            if result.status not in ("new", "revision", "unchanged"):
-                raise BenchError(f"ingest of {query['id']} ended as {result.status}")
-            rows += result.rows
-            bar.update(query["rows"])
+
+        def advance(outcome: QueryOutcome) -> None:
+            bar.update(outcome.result.rows if outcome.result else 0)
+
+        outcomes = ingest_gacc_many(requests, root=landing, on_outcome=advance)
+    rows = 0
+    for query, outcome in zip(queries, outcomes, strict=True):
+        if outcome.error is not None:
+            raise BenchError(f"ingest of {query['id']} refused:\n{outcome.error.render()}")
+        if outcome.result is None or outcome.result.status not in ("new", "revision", "unchanged"):
+            raise BenchError(f"ingest of {query['id']} ended as {outcome.result and outcome.result.status}")
+        rows += outcome.result.rows
     return {"queries": len(queries), "rows": rows}
 
 

@@ -2,6 +2,8 @@
 
 One call ingests one *query*: its part files (one download holds at most 10,000 rows), the flow,
 the period and the currency chosen on the platform (they are not written in the files).
+``ingest_gacc_many`` ingests many queries in one call, each exactly as ``ingest_gacc`` would,
+with one worker per core staging whole queries side by side (see its docstring).
 
 Steps, all outside the landing zone until the very end:
 
@@ -12,10 +14,10 @@ Steps, all outside the landing zone until the very end:
    (DuckDB reads only UTF-8, UTF-16 and Latin-1 without the ``encodings`` extension, which
    cannot be installed offline).
 3. One streaming DuckDB pass over all parts of the query (one ``read_csv`` of the list of
-   files), CSV -> one Parquet file in a staging directory: province to GB/T 2260 code and
-   partner name to ISO3 (lookups as SQL maps), HS code as text with leading zeros, values as
-   decimals, the part's file name and encoding. Faults stay visible (null codes, null values,
-   NaN quantities).
+   files), CSV -> one Parquet file in a staging directory under the landing root: province to
+   GB/T 2260 code and partner name to ISO3 (hash joins with two small lookup tables), HS code
+   as text with leading zeros, values as decimals, the part's file name. Faults stay visible
+   (null codes, null values, NaN quantities).
 4. One pass over the staged Parquet counts every kind of fault and computes the content hash
    (independent of file names, part order, encoding and BOM). Only when something is wrong are
    the CSVs read again, part by part with line numbers, to name every fault: file, line,
@@ -23,8 +25,8 @@ Steps, all outside the landing zone until the very end:
 5. A vintage is a directory ``<landing>/gacc/flow=<flow>/period=<period>/currency=<currency>/
    <ingested_at>_<hash>/`` holding ``rows.parquet`` and a ``_vintage.json`` manifest (parts,
    encodings, row counts).
-   It is copied next to its final place under a hidden name and renamed into place (atomic on
-   one file system), under an exclusive lock on the landing root.
+   It is staged in ``<landing>/.staging/`` (same file system, outside ``gacc/``), flushed to
+   disk and renamed into place (atomic), under an exclusive lock on the landing root.
 
 Same content again -> nothing is written. Different content for the same flow, period, currency
 and province -> a new vintage beside the old one; the dbt models publish the latest
@@ -37,15 +39,20 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,6 +332,22 @@ def _connect(workdir: Path, memory_limit: str, threads: int | None) -> duckdb.Du
     return con
 
 
+@contextlib.contextmanager
+def _slow_path_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private DuckDB database for locating faults (only after something failed).
+
+    Not a cursor of the batch's database: the slow path turns ``preserve_insertion_order`` on,
+    a setting global to a database, which must not slow down (or be undone under) the other
+    queries of a batch. One thread, so rows are inserted in file order.
+    """
+    with _workspace(None) as workdir:
+        con = _connect(workdir, "1GB", 1)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 def _sql_text(value: str) -> str:
     return value.replace("'", "''")
 
@@ -341,11 +364,19 @@ MANIFEST = "_vintage.json"
 
 @dataclass
 class Lookups:
-    """Reference lookups as SQL expressions (no joins, so the CSV's row order survives)."""
+    """Reference lookups.
+
+    The fast path joins the rows with two small temporary tables (``_install_lookups``): a hash
+    join costs one probe per row, where ``element_at`` on a MAP literal scans the map's ~200
+    keys per row (measured: about 10 % of the staging pass). The MAP expressions stay for the
+    slow path (``_load_for_messages``), which needs the rows in file order.
+    """
 
     region_lookup: str
     partner_map: str
     trade_modes: set[str]
+    regions: dict[str, str] = field(default_factory=dict)  # customs registration code -> region code
+    partners: dict[str, str] = field(default_factory=dict)  # GACC partner name -> ISO3
 
 
 def _sql_literal(value: str) -> str:
@@ -353,18 +384,45 @@ def _sql_literal(value: str) -> str:
 
 
 def load_lookups(reference_dir: Path) -> Lookups:
-    regions = [r for r in read_reference("ref_regions", reference_dir) if r["customs_registration_code"]]
-    region_entries = ", ".join(
-        f"{_sql_literal(r['customs_registration_code'])}: {_sql_literal(r['region_code'])}" for r in regions
-    )
-    partners = read_reference(PARTNER_CROSSWALK, reference_dir)
-    entries = ", ".join(f"{_sql_literal(r['gacc_name'])}: {_sql_literal(r['iso3'])}" for r in partners)
+    region_rows = [r for r in read_reference("ref_regions", reference_dir) if r["customs_registration_code"]]
+    regions = _mapping(region_rows, "customs_registration_code", "region_code", "ref_regions")
+    partners = _mapping(read_reference(PARTNER_CROSSWALK, reference_dir), "gacc_name", "iso3", PARTNER_CROSSWALK)
+    region_entries = ", ".join(f"{_sql_literal(code)}: {_sql_literal(region)}" for code, region in regions.items())
+    entries = ", ".join(f"{_sql_literal(name)}: {_sql_literal(iso3)}" for name, iso3 in partners.items())
     modes = {r["trade_mode_code"] for r in read_reference("ref_trade_modes", reference_dir)}
     return Lookups(
         region_lookup=f"element_at(map {{{region_entries}}}, registration_code)[1]",
         partner_map=f"map {{{entries}}}",
         trade_modes=modes,
+        regions=regions,
+        partners=partners,
     )
+
+
+def _mapping(rows: list[dict[str, str]], key: str, value: str, seed: str) -> dict[str, str]:
+    """``key`` -> ``value`` of a reference seed; a key mapped to two values is refused, not guessed."""
+    mapping: dict[str, str] = {}
+    for row in rows:
+        if mapping.setdefault(row[key], row[value]) != row[value]:
+            raise IngestError(
+                f"seeds/reference/{seed}.csv: {key} {row[key]!r} maps to both {mapping[row[key]]!r} and {row[value]!r}"
+            )
+    return mapping
+
+
+def _install_lookups(con: duckdb.DuckDBPyConnection, lookups: Lookups) -> None:
+    """Temporary tables ``lookup_region`` and ``lookup_partner`` (keys unique) for stage_query's joins."""
+    for table, key, value, pairs in (
+        ("lookup_region", "registration_code", "region_code", lookups.regions),
+        ("lookup_partner", "gacc_partner_name", "partner_iso3", lookups.partners),
+    ):
+        rows = ", ".join(f"({_sql_literal(k)}, {_sql_literal(v)})" for k, v in pairs.items())
+        source = (
+            f"(values {rows}) as t({key}, {value})"
+            if rows
+            else f"(select ''::varchar as {key}, ''::varchar as {value} limit 0)"
+        )
+        con.execute(f"create or replace temp table {table} as select * from {source}")
 
 
 KEY_COLUMNS = ("hs_code", "gacc_partner_name", "trade_mode_code", "registration_code")
@@ -400,7 +458,10 @@ def stage_query(
 
     Faults are not refused here but left visible for ``check_staged``: a value that is not a
     number is null, an unknown province or partner has a null code, a quantity that is not a
-    number is NaN.
+    number is NaN. The lookups are left joins (keys unique, so one row out per row in); the
+    rows' order in the Parquet file is not the files' order (it never was with
+    ``preserve_insertion_order = false``), and nothing reads it in order. The lookup tables
+    must be on ``con`` (``_install_lookups``, once per connection).
     """
     year, month = parse_period(query["period"])
     sql = f"""
@@ -412,8 +473,8 @@ def stage_query(
                 {year} as year,
                 cast({month or "null"} as integer) as month,
                 {_sql_literal(query["currency"])} as currency,
-                {lookups.region_lookup} as region_code,
-                registration_code as customs_registration_code,
+                lookup_region.region_code,
+                rows.registration_code as customs_registration_code,
                 registration_name,
                 case
                     when length(hs_code) % 2 = 1 and regexp_full_match(hs_code, '[0-9]+') then '0' || hs_code
@@ -421,8 +482,8 @@ def stage_query(
                 end as hs_code,
                 hs_name,
                 gacc_partner_code,
-                gacc_partner_name,
-                element_at({lookups.partner_map}, gacc_partner_name)[1] as partner_iso3,
+                rows.gacc_partner_name,
+                lookup_partner.partner_iso3,
                 trade_mode_code,
                 trade_mode_name,
                 coalesce(
@@ -437,22 +498,25 @@ def stage_query(
                 nullif(unit_2, '') as unit_2,
                 try_cast(value as decimal(18, 2)) as value,
                 parse_filename(filename) as source_file
-            from ({_read_csv_sql(parts)})
+            from ({_read_csv_sql(parts)}) as rows
+            left join lookup_region on rows.registration_code = lookup_region.registration_code
+            left join lookup_partner on rows.gacc_partner_name = lookup_partner.gacc_partner_name
         ) to '{_sql_text(str(target))}' (format parquet, compression snappy)
     """
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        raise _locate_csv_error(con, parts, exc) from None
+        raise _locate_csv_error(parts, exc) from None
 
 
-def _locate_csv_error(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], exc: duckdb.Error) -> IngestError:
+def _locate_csv_error(parts: Sequence[Part], exc: duckdb.Error) -> IngestError:
     """Which part made read_csv fail: read them one by one (only after a failure)."""
-    for part in parts:
-        try:
-            con.execute(f"create or replace temp table part_probe as select * from ({_read_csv_sql([part])})")
-        except duckdb.Error as part_exc:
-            return _csv_error(part, part_exc)
+    with _slow_path_connection() as con:
+        for part in parts:
+            try:
+                con.execute(f"create or replace temp table part_probe as select * from ({_read_csv_sql([part])})")
+            except duckdb.Error as part_exc:
+                return _csv_error(part, part_exc)
     return IngestError(f"{', '.join(p.name for p in parts)}: cannot be read as CSV: {str(exc).splitlines()[0]}")
 
 
@@ -485,7 +549,8 @@ def check_staged(
     ).fetchone()
     faults, rows, keys, digest, regions, total, modes, per_file = counts
     if faults or keys != rows:
-        _refuse_with_details(con, parts, lookups)
+        with _slow_path_connection() as slow:
+            _refuse_with_details(slow, parts, lookups)
     for part in parts:
         part.rows = (per_file or {}).get(part.path.name, 0)
         if part.rows == 0:
@@ -726,6 +791,41 @@ def _locked(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@dataclass
+class QueryRequest:
+    """One query of a batch: its part files and the flow, period and currency chosen on the platform."""
+
+    files: Sequence[Path | str]
+    flow: str
+    period: str
+    currency: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.flow} {self.period} {self.currency}"
+
+
+@dataclass
+class QueryOutcome:
+    """What became of one query of a batch: a result, or the refusal (nothing of it was written)."""
+
+    request: QueryRequest
+    result: IngestResult | None = None
+    error: IngestError | None = None
+
+
+@dataclass
+class _Staged:
+    """A query checked and staged as Parquet, waiting to be landed (or found already landed)."""
+
+    parts: list[Part]
+    stage: Path  # the vintage directory to land: rows.parquet (+ _vintage.json when landed)
+    result: IngestResult  # status 'validated'
+
+
+STAGING_DIR = ".staging"  # under the landing root, beside gacc/ (dbt's glob never looks there)
+
+
 def ingest_gacc(
     files: Sequence[Path | str],
     *,
@@ -741,59 +841,214 @@ def ingest_gacc(
     progress: bool = False,
     now: dt.datetime | None = None,
 ) -> IngestResult:
-    """Validate the parts of one query and land them as one vintage; see the module docstring."""
+    """Validate the parts of one query and land them as one vintage; see the module docstring.
+
+    Raises IngestError when the query is refused (nothing is written).
+    """
+    request = QueryRequest(files=files, flow=flow, period=period, currency=currency)
+    (outcome,) = ingest_gacc_many(
+        [request],
+        root=root,
+        reference_dir=reference_dir,
+        dry_run=dry_run,
+        tmp_dir=tmp_dir,
+        memory_limit=memory_limit,
+        threads=threads,
+        progress=progress,
+        now=now,
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.result is not None
+    return outcome.result
+
+
+def ingest_gacc_many(
+    requests: Sequence[QueryRequest],
+    *,
+    root: Path | str | None = None,
+    reference_dir: Path = REFERENCE_DIR,
+    dry_run: bool = False,
+    tmp_dir: Path | None = None,
+    memory_limit: str = "1GB",
+    threads: int | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    now: dt.datetime | None = None,
+    on_outcome: Callable[[QueryOutcome], None] | None = None,
+) -> list[QueryOutcome]:
+    """Ingest many queries, each exactly as ``ingest_gacc`` would; outcomes in the order given.
+
+    Each query is its own vintage with its own checks. A refused query (IngestError) is reported
+    in its outcome, with file, line, column and value, and leaves its partition untouched; the
+    other queries go on and land. Any other exception (disk full, a bug) stops the batch: the
+    queries landed before it stay landed (each landing is atomic), later ones are not landed.
+    Queries are landed one at a time in the order given, so a query given twice (or two
+    queries of one partition) behave as two calls in a row.
+
+    Why it is faster than ``ingest_gacc`` in a loop: ``workers`` threads (default: one per
+    core, at most one per query) each inspect, transcode, stage and check whole queries on
+    their own cursor of one shared DuckDB database (one memory limit for all), which then runs
+    ``threads // workers`` threads per query. On the 10-million-row synthetic history, two
+    single-threaded queries side by side cost about 15 % less CPU than one query on two threads
+    (21 parts of 10,000 rows are too small to split well), and while one worker transcodes GBK
+    in Python the other one is inside DuckDB, which releases the GIL. A single query (as from
+    ``ingest_gacc``) gets every thread. Landing stays in this thread, in order. At most
+    ``workers + 1`` queries are staged ahead of landing, which bounds disk and memory.
+    ``on_outcome`` is called after each query (progress reporting).
+    """
+    root_path = landing_root(root)
+    lookups = load_lookups(reference_dir)
+    cores = threads or _usable_cores()
+    n_workers = max(1, min(workers or cores, len(requests)))
+    outcomes: list[QueryOutcome] = []
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(_workspace(tmp_dir))
+        staging = workdir if dry_run else stack.enter_context(_staging_area(root_path))
+        database = _connect(workdir, memory_limit, max(1, cores // n_workers))
+        stack.callback(database.close)
+        local = threading.local()
+        cursors: list[duckdb.DuckDBPyConnection] = []
+        stack.callback(lambda: [cursor.close() for cursor in cursors])
+
+        def work(index: int, request: QueryRequest) -> _Staged:
+            cursor = getattr(local, "cursor", None)
+            if cursor is None:  # one cursor per worker thread (temp tables are per cursor)
+                cursor = local.cursor = database.cursor()
+                cursors.append(cursor)
+                _install_lookups(cursor, lookups)
+            return _prepare_and_stage(
+                cursor, request, lookups, workdir / f"q{index}", staging / f"q{index}", progress=progress
+            )
+
+        pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="tradewh-ingest")
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        window: deque[tuple[int, QueryRequest, Future[_Staged]]] = deque()
+        upcoming = iter(enumerate(requests))
+        for index, request in itertools.islice(upcoming, n_workers + 1):
+            window.append((index, request, pool.submit(work, index, request)))
+        while window:
+            index, request, future = window.popleft()
+            outcome = QueryOutcome(request)
+            try:
+                outcome.result = _land_staged(future.result(), root_path, workdir, dry_run=dry_run, now=now)
+            except IngestError as exc:
+                outcome.error = exc
+            finally:
+                shutil.rmtree(workdir / f"q{index}", ignore_errors=True)
+                shutil.rmtree(staging / f"q{index}", ignore_errors=True)
+            for index, request in itertools.islice(upcoming, 1):
+                window.append((index, request, pool.submit(work, index, request)))
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+    return outcomes
+
+
+def _prepare_and_stage(
+    con: duckdb.DuckDBPyConnection,
+    request: QueryRequest,
+    lookups: Lookups,
+    workdir: Path,
+    stage_parent: Path,
+    *,
+    progress: bool,
+) -> _Staged:
+    """Check the arguments, inspect the parts, transcode GBK, stage as Parquet and check (a worker)."""
+    flow, period, currency = request.flow, request.period, request.currency
     if flow not in FLOWS:
         raise IngestError(f"--flow {flow!r}: expected one of {', '.join(FLOWS)}")
     if currency not in CURRENCIES:
         raise IngestError(f"--currency {currency!r}: expected one of {', '.join(CURRENCIES)}")
     parse_period(period)
-    if not files:
+    if not request.files:
         raise IngestError("no files given")
-    paths = [Path(file) for file in files]
+    paths = [Path(file) for file in request.files]
     if len({path.resolve() for path in paths}) != len(paths):
         raise IngestError("the same file is given twice: " + ", ".join(map(str, paths)))
     if len({path.name for path in paths}) != len(paths):
         raise IngestError("two parts have the same file name: " + ", ".join(map(str, paths)))
-    root_path = landing_root(root)
     parts = [inspect_part(index, path) for index, path in enumerate(paths)]
     check_headers(parts, currency)
-    target_dir = partition_dir(root_path, flow, period, currency)
-    lookups = load_lookups(reference_dir)
-    query = {"flow": flow, "period": period, "currency": currency}
+    workdir.mkdir()
+    _make_readable(parts, workdir, progress)
+    stage = stage_parent / "vintage"  # a plain mkdir: the landed directory gets the usual mode
+    stage.mkdir(parents=True)
+    staged = [stage / "rows.parquet"]
+    stage_query(con, parts, {"flow": flow, "period": period, "currency": currency}, lookups, staged[0])
+    digest, rows, regions, total, warnings = check_staged(con, staged, parts, lookups)
+    result = IngestResult(
+        status="validated",
+        content_hash=digest,
+        rows=rows,
+        path=None,
+        flow=flow,
+        period=period,
+        currency=currency,
+        region_codes=regions,
+        value_total=total,
+        warnings=warnings,
+    )
+    return _Staged(parts=parts, stage=stage, result=result)
 
-    with _workspace(tmp_dir) as workdir:
-        _make_readable(parts, workdir, progress)
-        stage = workdir / "vintage"
-        stage.mkdir()
-        con = _connect(workdir, memory_limit, threads)
-        try:
-            staged = [stage / "rows.parquet"]
-            stage_query(con, parts, query, lookups, staged[0])
-            digest, rows, regions, total, warnings = check_staged(con, staged, parts, lookups)
-        finally:
-            con.close()
-        result = IngestResult(
-            status="validated",
-            content_hash=digest,
-            rows=rows,
-            path=None,
-            flow=flow,
-            period=period,
-            currency=currency,
-            region_codes=regions,
-            value_total=total,
-            warnings=warnings,
+
+def _land_staged(staged: _Staged, root: Path, workdir: Path, *, dry_run: bool, now: dt.datetime | None) -> IngestResult:
+    """Land a staged query unless the same content is already there (the batch's own thread)."""
+    result = staged.result
+    target_dir = partition_dir(root, result.flow, result.period, result.currency)
+    compare_dir = Path(tempfile.mkdtemp(prefix="compare-", dir=workdir))  # its own DuckDB spill directory
+    try:
+        same = _same_content(target_dir, result.content_hash) or _same_as_latest(
+            [staged.stage / "rows.parquet"], target_dir, compare_dir
         )
-        same = _same_content(target_dir, digest) or _same_as_latest(staged, target_dir, workdir)
-        if same:
-            result.status, result.path = "unchanged", same
-            return result
-        if dry_run:
-            return result
-        ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-        _write_manifest(stage, result, parts, ingested_at)
-        _land(stage, root_path, target_dir, f"{ingested_at:%Y%m%dT%H%M%S%fZ}_{digest}", result)
+    finally:
+        shutil.rmtree(compare_dir, ignore_errors=True)
+    if same:
+        result.status, result.path = "unchanged", same
         return result
+    if dry_run:
+        return result
+    ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    _write_manifest(staged.stage, result, staged.parts, ingested_at)
+    _land(staged.stage, root, target_dir, f"{ingested_at:%Y%m%dT%H%M%S%fZ}_{result.content_hash}", result)
+    return result
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, which containers narrow; else all)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _staging_area(root: Path) -> Iterator[Path]:
+    """A fresh private directory ``<root>/.staging/<random>/`` for the vintages of one call.
+
+    Staging on the landing root's own file system makes landing a rename instead of a copy of
+    the Parquet file. ``.staging`` is outside ``gacc/``, so dbt never reads it, and it is removed
+    again (with the root itself if this call created it) when empty, so a refused query leaves
+    the landing root exactly as it was.
+    """
+    area = root / STAGING_DIR
+    created = [path for path in (area, root, *root.parents) if not path.exists()]
+    for attempt in range(5):  # another ingest may remove an empty .staging between the two calls
+        area.mkdir(parents=True, exist_ok=True)
+        try:
+            container = Path(tempfile.mkdtemp(prefix="ingest-", dir=area))
+            break
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+    try:
+        yield container
+    finally:
+        shutil.rmtree(container, ignore_errors=True)
+        for path in created:  # deepest first
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        with contextlib.suppress(OSError):
+            area.rmdir()
 
 
 def _write_manifest(stage: Path, result: IngestResult, parts: Sequence[Part], ingested_at: dt.datetime) -> None:
@@ -813,9 +1068,13 @@ def _write_manifest(stage: Path, result: IngestResult, parts: Sequence[Part], in
 def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestResult) -> None:
     """Move the staged vintage directory into its partition under the lock.
 
-    The directory is first copied next to its final place under a hidden name (same file
-    system), then renamed: readers see the whole vintage or none of it.
+    The files are flushed to disk first, then the directory is renamed into place: readers see
+    the whole vintage or none of it. The stage is normally on the same file system (under the
+    landing root); otherwise it is copied next to its final place under a hidden name first.
     """
+    for path in stage.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
         same = _same_content(target_dir, result.content_hash)
@@ -827,11 +1086,17 @@ def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestRe
         target_dir.mkdir(parents=True, exist_ok=True)
         hidden = target_dir / f".{name}.partial"
         try:
-            shutil.copytree(stage, hidden)
-            for path in hidden.iterdir():
-                with path.open("rb") as handle:
-                    os.fsync(handle.fileno())
-            hidden.rename(target_dir / name)
+            try:
+                stage.rename(target_dir / name)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                shutil.copytree(stage, hidden)
+                for path in hidden.iterdir():
+                    with path.open("rb") as handle:
+                        os.fsync(handle.fileno())
+                hidden.rename(target_dir / name)
+            _fsync_directory(target_dir)
         except BaseException:
             shutil.rmtree(hidden, ignore_errors=True)
             for parent in created:
@@ -840,6 +1105,15 @@ def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestRe
             raise
     result.path = target_dir / name
     result.status = "revision" if result.superseded else "new"
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _make_readable(parts: Sequence[Part], workdir: Path, progress: bool) -> None:
