@@ -56,14 +56,36 @@
     intermediate.gacc_incremental_state
 {%- endmacro %}
 
+{#-
+    Creates the state table, or adds a column an older warehouse lacks. DDL only when needed:
+    the on-run-start hook (gacc_prepare_state) runs it once before any node, because models and
+    tests running side by side on several threads would conflict on concurrent DDL.
+-#}
 {% macro gacc_ensure_state() -%}
-    {%- do run_query(
-        "create schema if not exists intermediate; "
-        ~ "create table if not exists " ~ gacc_state_relation()
-        ~ " (model_name varchar, landing_file varchar, period varchar, processed_at timestamp,"
-        ~ " invocation_id varchar); "
-        ~ "alter table " ~ gacc_state_relation() ~ " add column if not exists invocation_id varchar"
-    ) -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set present = run_query(
+        "select count(*) from duckdb_columns() where database_name = current_database()"
+        ~ " and schema_name = 'intermediate' and table_name = 'gacc_incremental_state'"
+        ~ " and column_name = 'invocation_id'"
+    ).columns[0].values()[0] -%}
+    {%- if present == 0 -%}
+        {%- do run_query(
+            "create schema if not exists intermediate; "
+            ~ "create table if not exists " ~ gacc_state_relation()
+            ~ " (model_name varchar, landing_file varchar, period varchar, processed_at timestamp,"
+            ~ " invocation_id varchar); "
+            ~ "alter table " ~ gacc_state_relation() ~ " add column if not exists invocation_id varchar"
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-start: the state table exists before any node runs (DuckDB only). -#}
+{% macro gacc_prepare_state() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- do gacc_ensure_state() -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The landing files not yet processed by this model, as SQL (file, period). -#}

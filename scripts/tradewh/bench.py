@@ -273,12 +273,15 @@ INCREMENTAL_MODELS = {
 def refreshed_periods(target: Path) -> dict[str, list[str] | None]:
     """What the last dbt invocation's incremental models selected: the periods in their predicate.
 
-    [] when a model had nothing to refresh (`where false`), None when it ran as a full build.
+    [] when a model had nothing to refresh (`where false`), None when it ran as a full build;
+    models outside the selection (never compiled) are left out.
     """
     out: dict[str, list[str] | None] = {}
     for model, folder in INCREMENTAL_MODELS.items():
         path = target / "compiled" / "china_regional_trade" / "models" / folder / f"{model}.sql"
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if not path.exists():  # not part of the selection
+            continue
+        text = path.read_text(encoding="utf-8")
         match = re.search(r"where (period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
         if match:
             out[model] = re.findall(r"'([0-9]{4}(?:-[0-9]{2})?)", match.group(2))
