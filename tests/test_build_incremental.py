@@ -13,9 +13,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tradewh import PROJECT_ROOT
 from tradewh import build as build_module
 from tradewh.bench import refreshed_periods
-from tradewh.build import build_staging, incremental_checksum, staging_path_for
+from tradewh.build import (
+    LANDING_ONLY_ARGS,
+    PROJECT_SOURCES,
+    build_staging,
+    incremental_checksum,
+    project_checksum,
+    staging_path_for,
+)
 from tradewh.dbt import PRODUCTION_BUILD_ARGS
 from tradewh.ingest_gacc import ingest_gacc
 from tradewh.publish import IncrementalState, publish
@@ -188,6 +196,42 @@ def test_a_production_build_processes_only_new_months_and_rebuilds_when_the_code
     third, periods = build_and_publish()
     assert third.mode == "full" and "changed" in third.reason
     assert set(periods.values()) == {None}
+
+    # nothing but the landing zone changed since: the copy is kept whole and dbt builds only what
+    # reads the landing zone
+    land("export_2023-07_usd_part1.csv", "2023-07")
+    staging = staging_path_for(warehouse)
+    target = staging.with_suffix(".target")
+    fourth = build_staging(
+        warehouse, staging, target, landing_only_args=[*LANDING_ONLY_ARGS, "--exclude-resource-type", "test"],
+        extra_env=env, capture=True,
+    )  # fmt: skip
+    assert fourth.mode == "landing" and fourth.state.project_checksum == third.state.project_checksum
+    ran = {r["unique_id"].split(".")[-1] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    assert "fct_region_partner_trade_monthly" in ran and "ref_trade_modes" not in ran, sorted(ran)
+    assert refreshed_periods(target)["fct_region_partner_trade_monthly"] == ["2023-07"]
+    with duckdb.connect(str(staging), read_only=True) as con:
+        assert con.execute("select count(*) from reference.ref_trade_modes").fetchone()[0] > 0, "kept from the copy"
+        months = con.execute("select count(distinct period_start) from marts.fct_region_partner_trade_monthly")
+        assert months.fetchone() == (3,)
+    staging.unlink()
+
+
+def test_the_project_checksum_changes_with_any_model_seed_or_macro(tmp_path: Path) -> None:
+    for source in PROJECT_SOURCES:
+        if (PROJECT_ROOT / source).is_file():
+            shutil.copy(PROJECT_ROOT / source, tmp_path / source)
+        else:
+            shutil.copytree(PROJECT_ROOT / source, tmp_path / source)
+    original = project_checksum(tmp_path)
+    assert project_checksum(tmp_path) == original
+    for edited in ("models/marts/dim_region.sql", "seeds/reference/ref_fx_monthly.csv", "macros/membership.sql"):
+        path = tmp_path / edited
+        before = path.read_bytes()
+        path.write_bytes(before + b"\n")
+        assert project_checksum(tmp_path) != original, edited
+        path.write_bytes(before)
+    assert project_checksum(tmp_path) == original
 
 
 def _edit_published(warehouse: Path, sql: str) -> None:

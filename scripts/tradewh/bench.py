@@ -12,8 +12,10 @@ under ``data/synthetic/``):
    landing root ($TRADEWH_LANDING_ROOT set to ``<bench dir>/landing``).
 3. ``build_history``: ``dbt build`` of that into the bench's own DuckDB file (never the published
    warehouse), with its own target and log paths.
-4. ``ingest_month``: the newest month's queries; ``incremental_month``: ``dbt build`` again, which
-   processes only what the landing zone has that the warehouse has not (the incremental models).
+4. ``ingest_month``: the newest month's queries; ``incremental_month``: ``dbt build`` again, as
+   ``make build`` runs it when only the landing zone changed (``--select source:gacc+``, see
+   tradewh.build), which processes only what the landing zone has that the warehouse has not
+   (the incremental models).
 5. ``full_build``: ``dbt build --full-refresh`` of all months: the headline build time, over the
    same rows as the baselines.
 6. ``validate``: tradewh.validation.validate_warehouse on the bench file, alone.
@@ -47,6 +49,7 @@ from tqdm import tqdm
 
 from tradewh import PROJECT_ROOT
 from tradewh.bench_memory import Measured, run_measured
+from tradewh.build import LANDING_ONLY_ARGS
 from tradewh.dbt import PRODUCTION_BUILD_ARGS, dbt_env, dbt_executable
 from tradewh.synthetic import (
     DEFAULT_END,
@@ -386,7 +389,10 @@ def run_steps(args: argparse.Namespace, bench: Bench, select: list[str]) -> dict
     run_step(bench, step, _python("tradewh.bench", "_ingest", str(dataset), str(bench.landing), "newest"),
              capture_json=True)  # fmt: skip
     steps["ingest_month"] = step
-    steps["incremental_month"] = dbt_build(bench, "incremental_month", args.incremental_select or select)
+    if args.incremental_select or select:
+        steps["incremental_month"] = dbt_build(bench, "incremental_month", args.incremental_select or select)
+    else:  # what `make build` runs when only the landing zone changed (tradewh.build, landing-only)
+        steps["incremental_month"] = dbt_build(bench, "incremental_month", [], list(LANDING_ONLY_ARGS))
     steps["incremental_month"].output["refreshed_periods"] = refreshed_periods(bench.target)
     after_incremental = mart_fingerprints(bench.database)
     steps["full_build"] = dbt_build(bench, "full_build", select, ["--full-refresh"])
@@ -560,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
         "--incremental-select",
         nargs="+",
         default=None,
-        help="dbt selection for the incremental build (default: as --select)",
+        help="dbt selection for the incremental build (default: as --select; without --select, what "
+        "`make build` runs when only the landing zone changed: --select source:gacc+)",
     )
     parser.add_argument("--skip-pandas", action="store_true", help="do not run the pandas baseline")
     parser.add_argument("--skip-validate", action="store_true", help="do not run validation")

@@ -12,6 +12,13 @@ process only the newly landed periods. The published file records a checksum of 
 tables were built with (the incremental models and everything upstream of them, from dbt's
 manifest); when the code's checksum differs, the build says why and starts again from scratch.
 ``full_refresh=True`` (``make build FULL_REFRESH=1``) always builds from scratch.
+
+Landing-only builds: the published file also records a checksum of the whole dbt project's source
+(``project_checksum``: dbt_project.yml, profiles.yml, models, seeds, macros, singular tests, the
+dbt version). When it equals the current one, nothing but the landing zone can have changed, so
+the copy is kept whole and dbt builds only what reads the landing zone (``LANDING_ONLY_ARGS``:
+``--select source:gacc+``, the GACC models and their tests): a monthly refresh does not rebuild
+the seeds and the published-figures side. Validation still checks the whole file.
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
 STATE_TABLES: tuple[tuple[str, str], ...] = (("intermediate", "gacc_incremental_state"),)
 """Bookkeeping tables of the incremental models that are not dbt nodes (macros/gacc_incremental.sql)."""
+
+LANDING_ONLY_ARGS: tuple[str, ...] = ("--select", "source:gacc+")
+"""What a build runs when only the landing zone can have changed (see the module docstring)."""
+
+PROJECT_SOURCES: tuple[str, ...] = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
+"""Everything dbt reads to build the warehouse, for ``project_checksum``."""
 
 CHECKSUMMED_MACRO_FILES = "macros/gacc_*.sql"
 """Macro files always in the checksum, whether or not dbt lists them as a model's dependency (the
@@ -141,6 +154,21 @@ def incremental_checksum(manifest: dict, project_root: Path = PROJECT_ROOT) -> I
     return IncrementalState(checksum=digest.hexdigest(), relations=sorted({*relations, *STATE_TABLES}))
 
 
+def project_checksum(project_root: Path = PROJECT_ROOT) -> str:
+    """Checksum of every file dbt reads to build the warehouse (``PROJECT_SOURCES``) and the dbt
+    version: equal checksums mean the same models, seeds, tests and macros."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}".encode())
+    for source in PROJECT_SOURCES:
+        root = project_root / source
+        files = [root] if root.is_file() else sorted(path for path in root.rglob("*") if path.is_file())
+        for path in files:
+            digest.update(path.relative_to(project_root).as_posix().encode("utf-8") + b"\x1f")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def manifest_state(target_path: Path) -> IncrementalState:
     """The incremental state of the code dbt just built with (its manifest.json)."""
     manifest_path = target_path / "manifest.json"
@@ -150,8 +178,10 @@ def manifest_state(target_path: Path) -> IncrementalState:
     return incremental_checksum(json.loads(manifest_path.read_text(encoding="utf-8")))
 
 
-def carry_over(published: Path, staging: Path) -> IncrementalState | None:
-    """Copy the published file to ``staging`` and keep only its incremental tables.
+def carry_over(published: Path, staging: Path, project: str | None = None) -> IncrementalState | None:
+    """Copy the published file to ``staging`` and keep only its incremental tables, or everything
+    when it was built from the project checksum ``project`` (a landing-only build; its ``mode``
+    is then "landing").
 
     Returns the incremental state the published file recorded, or None (and no copy) when it
     recorded none. The published file itself is only read, as a plain file.
@@ -165,6 +195,11 @@ def carry_over(published: Path, staging: Path) -> IncrementalState | None:
             con.close()
             _remove_quietly(staging)
             return None
+        con.execute("drop schema if exists meta cascade")
+        if project is not None and previous.project_checksum == project:
+            con.execute("checkpoint")
+            previous.mode = "landing"
+            return previous
         keep = {tuple(relation) for relation in previous.relations}
         views = con.execute(
             "select schema_name, view_name from duckdb_views() where database_name = ? and not internal",
@@ -179,7 +214,6 @@ def carry_over(published: Path, staging: Path) -> IncrementalState | None:
         for schema, name in tables:
             if (schema, name) not in keep:
                 con.execute(f"drop table {_ident(schema)}.{_ident(name)}")
-        con.execute("drop schema if exists meta cascade")
         con.execute("checkpoint")
         return previous
     finally:
@@ -192,18 +226,38 @@ def build_staging(
     target_path: Path,
     *,
     dbt_args: list[str] | None = None,
+    landing_only_args: list[str] | tuple[str, ...] | None = None,
     full_refresh: bool = False,
     extra_env: dict[str, str] | None = None,
     capture: bool = False,
 ) -> BuildOutcome:
-    """dbt build into ``staging``: from a copy of ``warehouse`` when it can, else from scratch."""
+    """dbt build into ``staging``: from a copy of ``warehouse`` when it can, else from scratch.
+
+    ``landing_only_args`` (default ``LANDING_ONLY_ARGS`` unless ``dbt_args`` are given) is the
+    dbt selection of a landing-only build, used when the project is unchanged since the
+    published build; None never builds landing-only.
+    """
     args = [*PRODUCTION_BUILD_ARGS, *(dbt_args or [])]
+    if landing_only_args is None and not dbt_args:
+        landing_only_args = LANDING_ONLY_ARGS
+    project = project_checksum()
     previous: IncrementalState | None = None
     reason = "FULL_REFRESH requested" if full_refresh else f"no published file at {warehouse}"
     if not full_refresh and warehouse.exists():
-        previous = carry_over(warehouse, staging)
+        previous = carry_over(warehouse, staging, project if landing_only_args is not None else None)
         if previous is None:
             reason = f"{warehouse} records no incremental checksum (published by an older build)"
+    if previous is not None and previous.mode == "landing" and landing_only_args is not None:
+        print(f"[build] landing only (project unchanged): dbt build {' '.join(landing_only_args)}", flush=True)
+        run_dbt(
+            [*PRODUCTION_BUILD_ARGS, *landing_only_args],
+            database=staging,
+            target_path=target_path,
+            extra_env=extra_env,
+            capture=capture,
+        )
+        current = _as_mode(manifest_state(target_path), "landing", project)
+        return BuildOutcome("landing", "project unchanged: only what reads the landing zone was built", current)
     if previous is not None:
         print(f"[build] incremental: dbt build into a copy of {warehouse}", flush=True)
         failure: DbtError | None = None
@@ -217,7 +271,9 @@ def build_staging(
         if current.checksum == previous.checksum:
             if failure is not None:
                 raise failure
-            return BuildOutcome("incremental", "only newly landed periods processed", _as_mode(current, "incremental"))
+            return BuildOutcome(
+                "incremental", "only newly landed periods processed", _as_mode(current, "incremental", project)
+            )
         reason = (
             f"the incremental models' code changed since the published build (checksum {previous.checksum[:12]}"
             f" -> {current.checksum[:12]}): its carried-over tables may be stale"
@@ -226,11 +282,12 @@ def build_staging(
         _remove_quietly(staging.with_name(staging.name + ".wal"))
     print(f"[build] full build from scratch: {reason}", flush=True)
     run_dbt(args, database=staging, target_path=target_path, extra_env=extra_env, capture=capture)
-    return BuildOutcome("full", reason, _as_mode(manifest_state(target_path), "full"))
+    return BuildOutcome("full", reason, _as_mode(manifest_state(target_path), "full", project))
 
 
-def _as_mode(state: IncrementalState, mode: str) -> IncrementalState:
+def _as_mode(state: IncrementalState, mode: str, project: str) -> IncrementalState:
     state.mode = mode
+    state.project_checksum = project if state.checksum is not None else None
     return state
 
 

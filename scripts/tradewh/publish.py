@@ -63,6 +63,9 @@ class IncrementalState:
     checksum: str | None
     relations: list[tuple[str, str]] = field(default_factory=list)
     mode: str = "full"
+    project_checksum: str | None = None
+    """Fingerprint of the whole dbt project's source (``tradewh.build.project_checksum``): when
+    the next build's is the same, only the landing zone can have changed."""
 
 
 @dataclass
@@ -259,12 +262,13 @@ def _write_meta(
             table_count integer not null,
             total_rows bigint not null,
             build_mode varchar,
-            incremental_checksum varchar
+            incremental_checksum varchar,
+            project_checksum varchar
         )
         """
     )
     con.execute(
-        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             build_id,
             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -276,6 +280,7 @@ def _write_meta(
             sum(row_counts.values()),
             incremental.mode if incremental else None,
             incremental.checksum if incremental else None,
+            incremental.project_checksum if incremental else None,
         ],
     )
     con.execute(
@@ -350,15 +355,18 @@ def read_incremental_state(con: duckdb.DuckDBPyConnection, database: str) -> Inc
     }
     if "incremental_checksum" not in columns:
         return None
+    project = "project_checksum" if "project_checksum" in columns else "null"
     row = con.execute(
-        f"select incremental_checksum, build_mode from {_ident(database)}.{META_SCHEMA}.build_info"
+        f"select incremental_checksum, build_mode, {project} from {_ident(database)}.{META_SCHEMA}.build_info"
     ).fetchone()
     if row is None or row[0] is None:
         return None
     relations = con.execute(
         f"select schema_name, table_name from {_ident(database)}.{META_SCHEMA}.incremental_relations order by 1, 2"
     ).fetchall()
-    return IncrementalState(checksum=row[0], relations=[(s, t) for s, t in relations], mode=row[1] or "full")
+    return IncrementalState(
+        checksum=row[0], relations=[(s, t) for s, t in relations], mode=row[1] or "full", project_checksum=row[2]
+    )
 
 
 def _git_commit() -> str | None:
