@@ -86,7 +86,7 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         sys.executable, str(PROJECT_ROOT / "scripts" / "bench.py"),
         "--rows", "20000", "--rows-per-month", "5000", "--nice", "0",
         "--data-dir", str(tmp_path / "synthetic"), "--bench-dir", str(bench_dir),
-        "--select", "+fct_region_partner_trade_monthly", "--skip-validate",
+        "--select", "+fct_region_partner_trade_monthly", "--skip-validate", "--incremental-repeats", "2",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -103,6 +103,7 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     # the incremental build refreshed the new month only, not the history
     refreshed = results["steps"]["incremental_month"]["output"]["refreshed_periods"]
     assert refreshed and set(map(tuple, refreshed.values())) == {("2024-12",)}, refreshed
+    assert len(results["steps"]["incremental_month"]["output"]["runs_seconds"]) == 2
     # everything the bench wrote is under its own folders, never the published warehouse
     assert Path(results["bench_dir"]).is_relative_to(bench_dir)
     assert Path(results["dataset"]).is_relative_to(tmp_path / "synthetic")

@@ -13,40 +13,24 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gacc_helpers import FIXTURES
+from gacc_helpers import SELECTION as DETAIL_SELECTION
 from tradewh import PROJECT_ROOT
 from tradewh import build as build_module
 from tradewh.bench import refreshed_periods
 from tradewh.build import (
-    LANDING_ONLY_ARGS,
     PROJECT_SOURCES,
     build_staging,
     incremental_checksum,
     project_checksum,
     staging_path_for,
 )
-from tradewh.dbt import PRODUCTION_BUILD_ARGS
+from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS
 from tradewh.ingest_gacc import ingest_gacc
 from tradewh.publish import IncrementalState, publish
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
-DETAIL_MARTS = [
-    "fct_region_partner_trade_monthly",
-    "fct_region_bloc_trade_monthly",
-    "fct_region_product_trade_monthly",
-    "fct_region_trade_mode_monthly",
-]
-SELECTION = [
-    "--select",
-    *(f"+{mart}" for mart in DETAIL_MARTS),
-    "ref_gacc_partner_names",
-    "ref_gacc_partner_name_overrides",
-    "ref_trade_modes",
-    "--indirect-selection",
-    "cautious",
-    # the data tests check data, not what a build carries over: left out to keep this test quick
-    "--exclude-resource-type",
-    "test",
-]
+# the data tests check data, not what a build carries over: left out to keep this test quick
+SELECTION = [*DETAIL_SELECTION, "--exclude-resource-type", "test"]
 
 
 def sha256(path: Path) -> str:

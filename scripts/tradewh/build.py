@@ -39,7 +39,7 @@ import duckdb
 
 from tradewh import PROJECT_ROOT
 from tradewh.bi_outputs import refresh_outputs
-from tradewh.dbt import PRODUCTION_BUILD_ARGS, DbtError, run_dbt
+from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_dbt
 from tradewh.publish import IncrementalState, PublishError, publish, read_incremental_state
 from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
 
@@ -47,9 +47,6 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
 STATE_TABLES: tuple[tuple[str, str], ...] = (("intermediate", "gacc_incremental_state"),)
 """Bookkeeping tables of the incremental models that are not dbt nodes (macros/gacc_incremental.sql)."""
-
-LANDING_ONLY_ARGS: tuple[str, ...] = ("--select", "source:gacc+")
-"""What a build runs when only the landing zone can have changed (see the module docstring)."""
 
 PROJECT_SOURCES: tuple[str, ...] = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
 """Everything dbt reads to build the warehouse, for ``project_checksum``."""
