@@ -6,9 +6,10 @@
 
     becomes gacc_refreshed_this_run_predicate(<incremental model>, <period column>, <kind>): the
     periods that model (re)built in this invocation. <incremental model> `self` is the tested
-    model; <kind> is `period` ('YYYY-MM' text, the default) or `date` (the month's first day). So a monthly build tests the month it loaded and
-    not the whole landed history again, while a full refresh or a `dbt test` on its own tests
-    everything. Anything else in `where` is used as written.
+    model; <kind> is `period` ('YYYY-MM' text, the default) or `date` (the month's first day).
+    So a monthly build tests the month it loaded and not the whole landed history again, while a
+    full refresh or a `dbt test` on its own tests everything. Anything else in `where` is used
+    as written.
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -26,7 +27,7 @@
     {%- if '__gacc_refreshed_by' in where -%}
         {{ exceptions.raise_compiler_error(
             "test where config: cannot read the placeholder in '" ~ config.get('where')
-            ~ "'; write __gacc_refreshed_by(<model>, <column>)__"
+            ~ "'; write __gacc_refreshed_by(<model>, <column>[, period|date])__"
         ) }}
     {%- endif -%}
     {%- set filtered -%}

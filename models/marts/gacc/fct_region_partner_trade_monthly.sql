@@ -1,3 +1,9 @@
+{#-
+    Trade by partner country: the published GACC rows of the periods to refresh, summed per
+    province, month, flow and partner in both currencies, flow 'total' included (gacc_trade_by,
+    macros/trade_measures.sql).
+-#}
+
 {{ gacc_detail_config() }}
 
 with

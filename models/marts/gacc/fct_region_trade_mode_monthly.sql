@@ -1,3 +1,9 @@
+{#-
+    Trade by trade mode (贸易方式): the published GACC rows summed per province, month, flow and
+    trade mode code (gacc_trade_by), named from ref_trade_modes, or with the name printed in the
+    export for a code the seed lacks (trade_mode_group 'unknown').
+-#}
+
 {{ gacc_detail_config() }}
 
 with
