@@ -26,6 +26,16 @@ SELECTION = [
 ]
 
 
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file and directory under ``root`` with its bytes (directories as b'<dir>')."""
+    if not root.exists():
+        return {}
+    return {
+        str(path.relative_to(root)): (path.read_bytes() if path.is_file() else b"<dir>")
+        for path in sorted(root.rglob("*"))
+    }
+
+
 def land(landing: Path, files: list[str], flow: str, period: str, currency: str = "usd") -> str:
     """Ingest fixture parts as one query; returns the ingest status ('new', 'revision', ...)."""
     result = ingest_gacc([FIXTURES / name for name in files], flow=flow, period=period, currency=currency, root=landing)

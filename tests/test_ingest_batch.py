@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gacc_helpers import snapshot
 from tradewh import PROJECT_ROOT
 from tradewh.ingest_common import IngestError
 from tradewh.ingest_gacc import STAGING_DIR, QueryRequest, ingest_gacc, ingest_gacc_many
@@ -30,16 +31,6 @@ EXPORT_JULY = QueryRequest(files=[PART1, PART2], flow="export", period="2023-07"
 IMPORT_JULY = QueryRequest(files=[IMPORT], flow="import", period="2023-07", currency="cny")
 JANUARY = QueryRequest(files=[EXPORT_2020_01], flow="export", period="2020-01", currency="usd")
 FEBRUARY = QueryRequest(files=[EXPORT_2020_02], flow="export", period="2020-02", currency="usd")
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file and directory under ``root`` with its bytes (directories as b'<dir>')."""
-    if not root.exists():
-        return {}
-    return {
-        str(path.relative_to(root)): (path.read_bytes() if path.is_file() else b"<dir>")
-        for path in sorted(root.rglob("*"))
-    }
 
 
 def rows_of(vintage: Path) -> list[tuple]:

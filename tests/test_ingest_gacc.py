@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gacc_helpers import snapshot
 from tradewh import PROJECT_ROOT
 from tradewh.ingest_common import IngestError
 from tradewh.ingest_gacc import ingest_gacc
@@ -23,16 +24,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
 PART1 = FIXTURES / "export_2023-07_usd_part1.csv"  # UTF-8 with BOM
 PART2 = FIXTURES / "export_2023-07_usd_part2.csv"  # GBK
 QUERY = {"flow": "export", "period": "2023-07", "currency": "usd"}
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file and directory under ``root`` with its bytes (directories as b'<dir>')."""
-    if not root.exists():
-        return {}
-    return {
-        str(path.relative_to(root)): (path.read_bytes() if path.is_file() else b"<dir>")
-        for path in sorted(root.rglob("*"))
-    }
 
 
 def lines_of(path: Path) -> list[str]:
