@@ -14,19 +14,22 @@
     delete+insert of the whole period swaps in what is published now.
 
     Use in a detail mart (keyed by period_start):
-        {{ gacc_detail_config() }}
+        {{ gacc_incremental_config() }}
         with published as ({{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}), ...
 
     Each state row also records the dbt invocation that processed the file, so a data test can
     check only what this build (re)wrote: `gacc_refreshed_this_run_predicate`.
 -#}
 
-{#- The configuration every incremental GACC detail mart shares. -#}
-{% macro gacc_detail_config() -%}
+{#-
+    The configuration every incremental GACC model shares: delete+insert of whole periods, keyed
+    by `period_start` (the detail marts) or the landing's `period` text (int_gacc_query_vintages).
+-#}
+{% macro gacc_incremental_config(unique_key='period_start') -%}
     {{ config(
         materialized=gacc_materialization(),
         incremental_strategy='delete+insert',
-        unique_key='period_start',
+        unique_key=unique_key,
         on_schema_change='fail',
         post_hook=gacc_incremental_post_hook(),
     ) }}

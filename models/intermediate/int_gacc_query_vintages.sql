@@ -6,13 +6,7 @@
     warehouse file alone.
 -#}
 
-{{ config(
-    materialized=gacc_materialization(),
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='fail',
-    post_hook=gacc_incremental_post_hook(),
-) }}
+{{ gacc_incremental_config(unique_key='period') }}
 
 with
 

@@ -59,6 +59,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
+from tradewh import fsync_path
 from tradewh.ingest_common import REFERENCE_DIR, IngestError, landing_root, read_reference
 
 # The platform's header, mapped to the names used from here on. The value column is 美元 or 人民币.
@@ -1096,7 +1097,7 @@ def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestRe
                     with path.open("rb") as handle:
                         os.fsync(handle.fileno())
                 hidden.rename(target_dir / name)
-            _fsync_directory(target_dir)
+            fsync_path(target_dir)
         except BaseException:
             shutil.rmtree(hidden, ignore_errors=True)
             for parent in created:
@@ -1105,15 +1106,6 @@ def _land(stage: Path, root: Path, target_dir: Path, name: str, result: IngestRe
             raise
     result.path = target_dir / name
     result.status = "revision" if result.superseded else "new"
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _make_readable(parts: Sequence[Part], workdir: Path, progress: bool) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from tradewh import PROJECT_ROOT
+from tradewh import PROJECT_ROOT, fsync_path
 
 STORAGE_VERSION = "v1.4.0"
 """The oldest DuckDB whose storage format the published file uses (DuckDB 1.4, the LTS line)."""
@@ -115,13 +115,13 @@ def publish(
             build_id=build_id,
             incremental=incremental,
         )
-        _fsync(candidate)
+        fsync_path(candidate)
         candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         if keep_previous and warehouse.exists():
             result.previous = _keep_previous(warehouse)
         _remove_stale_wal(warehouse)
         candidate.replace(warehouse)
-        _fsync(warehouse.parent)
+        fsync_path(warehouse.parent)
         return result
     finally:
         for leftover in (candidate, candidate.with_name(candidate.name + ".wal")):
@@ -403,15 +403,6 @@ def _remove_stale_wal(warehouse: Path) -> None:
     if wal.exists():
         print(f"[publish] removing stale {wal} (someone opened the published file read-write)", flush=True)
         wal.unlink()
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file's (or a directory's) contents to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _ident(name: str) -> str:

@@ -4,7 +4,7 @@
     January 2020 and not from February 2020.
 -#}
 
-{{ gacc_detail_config() }}
+{{ gacc_incremental_config() }}
 
 with
 

@@ -4,7 +4,7 @@
     macros/trade_measures.sql).
 -#}
 
-{{ gacc_detail_config() }}
+{{ gacc_incremental_config() }}
 
 with
 

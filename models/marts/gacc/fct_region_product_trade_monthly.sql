@@ -6,7 +6,7 @@
     (new_three) are the sum of their children: join ref_products.parent_product.
 -#}
 
-{{ gacc_detail_config() }}
+{{ gacc_incremental_config() }}
 
 with
 

@@ -4,7 +4,7 @@
     export for a code the seed lacks (trade_mode_group 'unknown').
 -#}
 
-{{ gacc_detail_config() }}
+{{ gacc_incremental_config() }}
 
 with
 
