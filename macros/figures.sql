@@ -21,3 +21,16 @@
     ({{ left }}.lower_bound_{{ suffix }} <= coalesce({{ right }}.upper_bound_{{ suffix }}, {{ left }}.lower_bound_{{ suffix }})
         and {{ right }}.lower_bound_{{ suffix }} <= coalesce({{ left }}.upper_bound_{{ suffix }}, {{ right }}.lower_bound_{{ suffix }}))
 {%- endmacro %}
+
+{#- True when the whole of `text` matches the regular expression `pattern` (RE2 / Java syntax). -#}
+{% macro full_match(text, pattern) -%}
+    {{ return(adapter.dispatch('full_match', 'china_regional_trade')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__full_match(text, pattern) -%}
+    regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__full_match(text, pattern) -%}
+    ({{ text }} rlike '^(?:{{ pattern }})$')
+{%- endmacro %}

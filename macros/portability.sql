@@ -109,24 +109,6 @@
 {%- endmacro %}
 
 {#-
-    The part_number-th piece (1-based) of `string_text` split at `delimiter_text`, null past
-    the end (as DuckDB's list index). Unlike dbt.split_part, `part_number` may be a column: dbt-spark's split_part compares it
-    with 0 in Jinja, so it only takes a literal. Spark splits on a regular expression, hence the
-    \Q...\E quoting of the delimiter.
--#}
-{% macro split_part_at(string_text, delimiter_text, part_number) -%}
-    {{ return(adapter.dispatch('split_part_at', 'china_regional_trade')(string_text, delimiter_text, part_number)) }}
-{%- endmacro %}
-
-{% macro default__split_part_at(string_text, delimiter_text, part_number) -%}
-    {{ dbt.split_part(string_text, delimiter_text, part_number) }}
-{%- endmacro %}
-
-{% macro spark__split_part_at(string_text, delimiter_text, part_number) -%}
-    element_at(split({{ string_text }}, concat('\\Q', {{ delimiter_text }}, '\\E')), {{ part_number }})
-{%- endmacro %}
-
-{#-
     Spark resolves a relative LOCATION against the schema's own directory in the warehouse, not
     the directory dbt runs in: make a relative path absolute with the project directory
     ($DBT_PROJECT_DIR, which the Makefile exports, else the shell's $PWD). URIs (s3a://, hdfs://,

@@ -7,6 +7,8 @@
                 than one `gacc` call per query); refused queries are reported, the others land
   figure        validate one published figure (a press or customs release) and append it to
                 seeds/raw/customs_published_figures.csv
+  figures       validate every figure of a CSV file (the seed's columns) and append them all,
+                or none
   partner-names regenerate seeds/reference/ref_gacc_partner_names.csv (GACC partner name ->
                 ISO3) from pycountry and seeds/reference/ref_gacc_partner_name_overrides.csv
 
@@ -22,7 +24,7 @@ import sys
 from pathlib import Path
 
 from tradewh.ingest_common import LANDING_ROOT_ENV, IngestError
-from tradewh.ingest_figures import COLUMNS, HELP, add_figure
+from tradewh.ingest_figures import FIGURES_SEED, HELP, add_figure, add_figures, read_figures_file
 from tradewh.ingest_gacc import IngestResult, QueryOutcome, QueryRequest, ingest_gacc, ingest_gacc_many
 from tradewh.ingest_partner_names import write_crosswalk
 
@@ -177,11 +179,30 @@ def _gacc_batch(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+FIGURES_HELP = """\
+Validate every published figure of FILE.csv and append them all to the published-figures seed,
+or none. FILE.csv has the seed's columns (a header naming them, in any order; missing optional
+columns are empty), UTF-8, any number of rows. Every row is checked before any is written (also
+against the others: an id only once); every refusal names the figure id, the column and the
+value, and a refusal leaves the seed byte-for-byte as it was. The rows are appended in the
+seed's own line endings, quoting and encoding. Run `make build` afterwards.
+"""
+
+
 def _figure(args: argparse.Namespace) -> int:
-    figure = {column: getattr(args, column) for column in COLUMNS if getattr(args, column) is not None}
-    row = add_figure(figure, seed=args.seed) if args.seed else add_figure(figure)
-    target = args.seed or "the published-figures seed"
-    print(f"appended figure {row['figure_id']} ({row['value_as_printed']}) to {target}")
+    figure = {column: getattr(args, column) for column in HELP if getattr(args, column) is not None}
+    row = add_figure(figure, seed=args.seed)
+    print(f"appended figure {row['figure_id']} ({row['value_as_printed'] or 'growth only'}) to {args.seed}")
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    result = add_figures(read_figures_file(args.file), seed=args.seed, dry_run=args.dry_run)
+    ids = ", ".join(row["figure_id"] for row in result.rows)
+    if args.dry_run:
+        print(f"valid (dry run, nothing written): {len(result.rows)} figures: {ids}")
+    else:
+        print(f"appended {len(result.rows)} figures to {args.seed}: {ids}")
     return 0
 
 
@@ -233,12 +254,21 @@ def build_parser() -> argparse.ArgumentParser:
         description=FIGURE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    for column in COLUMNS:
-        figure.add_argument(f"--{column.replace('_', '-')}", dest=column, help=HELP[column])
-    figure.add_argument(
-        "--seed", type=Path, help="the seed to append to (default seeds/raw/customs_published_figures.csv)"
-    )
+    for column, text in HELP.items():
+        figure.add_argument(f"--{column.replace('_', '-')}", dest=column, help=text)
+    figure.add_argument("--seed", type=Path, default=FIGURES_SEED, help="the seed to append to (default %(default)s)")
     figure.set_defaults(handler=_figure)
+
+    figures = commands.add_parser(
+        "figures",
+        help="validate the published figures of a CSV file and append them all, or none",
+        description=FIGURES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    figures.add_argument("file", type=Path, metavar="FILE.csv", help="figures in the seed's columns")
+    figures.add_argument("--seed", type=Path, default=FIGURES_SEED, help="the seed to append to (default %(default)s)")
+    figures.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    figures.set_defaults(handler=_figures)
 
     names = commands.add_parser(
         "partner-names",

@@ -2,8 +2,11 @@
     Figures that break a hard rule and are kept out of the facts (they are listed, with the
     numbers compared, in rpt_figure_issues):
     - usd_cny_mismatch: a US-dollar figure that does not match the yuan figure at the rate;
-    - part_exceeds_whole: a partner scope larger than a scope that contains it (same region,
-      period, flow, product and currency), e.g. a bloc above the world total;
+    - part_exceeds_whole: a part larger than its whole (same region, period and currency, the
+      rest of the fact equal): a partner scope above a scope that contains it at the time (a
+      bloc above the world, a country above its bloc: int_partner_scope_nesting), a product
+      above its parent group (ref_products.parent_product: a new-three product above new_three),
+      exports or imports above the total;
     - ytd_decreasing: a year-to-date figure below an earlier year-to-date figure of the same year.
 -#}
 
@@ -14,7 +17,11 @@ ranked as (
 ),
 
 nesting as (
-    select * from {{ ref('ref_scope_nesting') }}
+    select * from {{ ref('int_partner_scope_nesting') }}
+),
+
+products as (
+    select * from {{ ref('ref_products') }}
 ),
 
 selected as (
@@ -34,23 +41,84 @@ usd_cny_mismatch as (
     where is_usd_cny_mismatch
 ),
 
-part_exceeds_whole as (
+scope_in_whole as (
     select
         part.figure_id,
-        'part_exceeds_whole' as rule_code,
-        whole.figure_id as compared_figure_id,
-        part.value_native as observed_value,
-        whole.value_native as expected_value,
-        part.currency as compared_currency
+        whole.figure_id as whole_figure_id,
+        part.value_native,
+        whole.value_native as whole_value_native,
+        part.lower_bound_native,
+        whole.upper_bound_native as whole_upper_bound_native,
+        part.currency
     from selected as part
     inner join nesting
-        on part.partner_scope = nesting.part_scope
+        on
+            part.partner_scope = nesting.part_scope
+            and (nesting.valid_from is null or part.period_end >= nesting.valid_from)
+            and (nesting.valid_to is null or part.period_end < nesting.valid_to)
     inner join selected as whole
         on
             nesting.whole_scope = whole.partner_scope
             and {{ same_fact('part', 'whole', except=['partner_scope']) }}
             and part.currency = whole.currency
-    where part.lower_bound_native > whole.upper_bound_native
+),
+
+product_in_parent as (
+    select
+        part.figure_id,
+        whole.figure_id as whole_figure_id,
+        part.value_native,
+        whole.value_native as whole_value_native,
+        part.lower_bound_native,
+        whole.upper_bound_native as whole_upper_bound_native,
+        part.currency
+    from selected as part
+    inner join products
+        on part.product = products.product
+    inner join selected as whole
+        on
+            products.parent_product = whole.product
+            and {{ same_fact('part', 'whole', except=['product']) }}
+            and part.currency = whole.currency
+),
+
+flow_in_total as (
+    select
+        part.figure_id,
+        whole.figure_id as whole_figure_id,
+        part.value_native,
+        whole.value_native as whole_value_native,
+        part.lower_bound_native,
+        whole.upper_bound_native as whole_upper_bound_native,
+        part.currency
+    from selected as part
+    inner join selected as whole
+        on
+            whole.flow = 'total'
+            and {{ same_fact('part', 'whole', except=['flow']) }}
+            and part.currency = whole.currency
+    where part.flow in ('export', 'import')
+),
+
+parts_and_wholes as (
+    select * from scope_in_whole
+    union all
+    select * from product_in_parent
+    union all
+    select * from flow_in_total
+),
+
+part_exceeds_whole as (
+    select
+        figure_id,
+        'part_exceeds_whole' as rule_code,
+        min(whole_figure_id) as compared_figure_id,
+        max(value_native) as observed_value,
+        min(whole_value_native) as expected_value,
+        max(currency) as compared_currency
+    from parts_and_wholes
+    where lower_bound_native > whole_upper_bound_native
+    group by figure_id
 ),
 
 ytd_decreasing as (

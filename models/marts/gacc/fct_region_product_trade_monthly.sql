@@ -1,8 +1,8 @@
 {#-
     Trade by HS chapter and named product group. A product group is a leaf group of
-    ref_products with HS codes (electric_vehicles 870380, lithium_batteries 850760, solar_cells
-    854142 and 854143, fertilizers chapter 31, ...); a row takes the group with the longest HS
-    prefix its code starts with, else 'other' (at most 8 codes per group). Parent groups
+    ref_products with HS codes in ref_product_hs_codes (electric_vehicles 870380,
+    lithium_batteries 850760, solar_cells 854142 and 854143, fertilizers chapter 31, ...); a row
+    takes the group with the longest HS prefix its code starts with, else 'other'. Parent groups
     (new_three) are the sum of their children: join ref_products.parent_product.
 -#}
 
@@ -18,37 +18,29 @@ products as (
     select * from {{ ref('ref_products') }}
 ),
 
+product_hs_codes as (
+    select * from {{ ref('ref_product_hs_codes') }}
+),
+
 parent_groups as (
     select distinct parent_product as product
     from products
     where parent_product is not null
 ),
 
-leaf_groups as (
+-- one row per leaf group and HS prefix
+group_prefixes as (
     select
-        products.product,
-        cast(products.hs_codes as {{ dbt.type_string() }}) as hs_codes
+        products.product as product_group,
+        cast(product_hs_codes.hs_code as {{ dbt.type_string() }}) as hs_prefix
     from products
+    inner join product_hs_codes
+        on products.product = product_hs_codes.product
     left join parent_groups
         on products.product = parent_groups.product
     where
         products.product_kind = 'product_group'
-        and coalesce(cast(products.hs_codes as {{ dbt.type_string() }}), '') <> ''
         and parent_groups.product is null
-),
-
--- one row per group and HS prefix: the pipe-separated list split position by position
-part_numbers as (
-    select numbers.part_number
-    from (values (1), (2), (3), (4), (5), (6), (7), (8)) as numbers (part_number)
-),
-
-group_prefixes as (
-    select
-        leaf_groups.product as product_group,
-        {{ split_part_at('leaf_groups.hs_codes', "'|'", 'part_numbers.part_number') }} as hs_prefix
-    from leaf_groups
-    cross join part_numbers
 ),
 
 -- the prefix match runs once per distinct HS code (thousands), not once per detail row
