@@ -42,6 +42,7 @@ DECIMAL_TYPE = re.compile(r"decimal\((\d+),\s*(\d+)\)")
 NATIONAL_MARGIN = Decimal("1.05")
 # Yuan per dollar used to bound yuan figures by the dollar total: above any rate since 2005.
 CNY_PER_USD_CEILING = Decimal(9)
+BILLION = Decimal(10**9)
 GROWTH_ONLY_COLUMNS = ("value_as_printed", "value", "unit_as_printed", "currency")
 HINTS = {
     "region_as_printed": " (add the spelling to seeds/reference/ref_region_aliases.csv if it is a real alias)",
@@ -230,9 +231,12 @@ def _check_value(row: dict[str, str], refs: References, year: int | None, proble
             row["currency"] = refs.unit_currency[unit]
         elif row["currency"] != refs.unit_currency[unit]:
             problems.append(f"column currency: {row['currency']!r} but unit {unit!r} is in {refs.unit_currency[unit]}")
-    value = row["value"]
-    if not value:
-        return
+    if row["value"]:
+        _check_number(row, refs, year, problems)
+
+
+def _check_number(row: dict[str, str], refs: References, year: int | None, problems: list[str]) -> None:
+    value, unit = row["value"], row["unit_as_printed"]
     if not PLAIN_NUMBER.fullmatch(value):
         problems.append(
             f"column value: {value!r} is not a plain positive number in ASCII digits "
@@ -252,7 +256,7 @@ def _check_value(row: dict[str, str], refs: References, year: int | None, proble
         if number * refs.unit_multiplier[unit] > limit:
             problems.append(
                 f"column value: {value} {unit} is larger than China's whole trade in {year} "
-                f"(about {national_usd / NATIONAL_MARGIN / Decimal(1e9):,.0f} billion US dollars)"
+                f"(about {national_usd / NATIONAL_MARGIN / BILLION:,.0f} billion US dollars)"
             )
 
 

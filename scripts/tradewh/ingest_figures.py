@@ -15,7 +15,7 @@ from pathlib import Path
 from tradewh import PROJECT_ROOT
 from tradewh.figure_checks import References, check_figure, load_references
 from tradewh.ingest_common import REFERENCE_DIR, IngestError
-from tradewh.seed_io import locked, read_seed, replace_atomically, appended_bytes
+from tradewh.seed_io import appended_bytes, locked, read_seed, replace_atomically
 
 FIGURES_SEED = PROJECT_ROOT / "seeds" / "raw" / "customs_published_figures.csv"
 HELP = {
