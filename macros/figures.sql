@@ -34,3 +34,34 @@
 {% macro spark__full_match(text, pattern) -%}
     ({{ text }} rlike '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+{#-
+    Source precedence among figures of one fact and currency, as an ORDER BY list: the more
+    authoritative source, then the more precise figure, then an exact figure over a bound, then
+    the later publication (figure_id breaks ties, so the order is total).
+-#}
+{% macro figure_precedence_order() -%}
+    authority_rank asc,
+    rounding_unit_native asc,
+    qualifier asc nulls first,
+    published_on desc nulls last,
+    figure_id asc
+{%- endmacro %}
+
+{#-
+    The language a figure was printed in, read from its script or its words: 'ru' (Cyrillic),
+    'ko' (Hangul), 'zh' (Han characters), 'de' (Milliarden), 'it' (miliardi, milioni), else 'en';
+    null for a growth-only figure. Used to tell sources that disagree across languages (a
+    translation or conversion slip) from rounded and precise versions of one release.
+-#}
+{% macro printed_language(text) -%}
+    case
+        when {{ text }} is null or {{ text }} = '' then null
+        when {{ full_match(text, '.*[А-Яа-яЁё].*') }} then 'ru'
+        when {{ full_match(text, '.*[가-힣].*') }} then 'ko'
+        when {{ full_match(text, '.*[一-鿿].*') }} then 'zh'
+        when {{ full_match(text, '.*Milliarde.*') }} then 'de'
+        when {{ full_match(text, '.*(miliard|milion).*') }} then 'it'
+        else 'en'
+    end
+{%- endmacro %}

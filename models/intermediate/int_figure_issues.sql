@@ -22,6 +22,10 @@ monthly as (
     select * from {{ ref('int_region_trade_monthly') }}
 ),
 
+implied_revisions as (
+    select * from {{ ref('int_implied_base_revisions') }}
+),
+
 hard as (
     select
         rejections.figure_id,
@@ -50,8 +54,9 @@ hard as (
                     || '). Kept out of the facts; the US-dollar value is converted from yuan instead.'
             when 'part_exceeds_whole'
                 then
-                    'A part is larger than its whole: this partner scope exceeds ' || rejections.compared_figure_id
-                    || ' for the same region, period, flow and product. Kept out of the facts.'
+                    'A part is larger than its whole: this figure exceeds ' || rejections.compared_figure_id
+                    || ' (a scope that contains its partner scope, its product' || chr(39) || 's parent group, or the'
+                    || ' total of its flow) for the same region and period. Kept out of the facts.'
             when 'ytd_decreasing' then
                 'Year-to-date value below the earlier year-to-date figure ' || rejections.compared_figure_id
                 || ' of the same year: cumulative figures cannot fall. Kept out of the facts.'
@@ -79,7 +84,10 @@ revised as (
 sources_disagree as (
     select
         other.figure_id,
-        'sources_disagree' as rule_code,
+        case
+            when other.printed_language <> chosen.printed_language then 'sources_disagree_across_languages'
+            else 'sources_disagree'
+        end as rule_code,
         'soft' as severity,
         chosen.figure_id as compared_figure_id,
         other.value_native as observed_value,
@@ -87,7 +95,12 @@ sources_disagree as (
         other.currency as comparison_currency,
         'Disagrees beyond rounding with ' || chosen.figure_id || ' (' || chosen.value_as_printed
         || '), the more precise or more authoritative figure for the same fact, which is published.'
-            as explanation
+        || case
+            when other.printed_language <> chosen.printed_language
+                then ' Printed in another language (' || other.printed_language || ' vs ' || chosen.printed_language
+                    || '): check the translation or the conversion of the number.'
+            else ''
+        end as explanation
     from figures as other
     inner join figures as chosen
         on
@@ -198,6 +211,147 @@ monthly_revision as (
         and abs(reported.value_cny - derived.value_cny) > 0.001 * reported.value_cny
 ),
 
+large_change_without_growth as (
+    select
+        coalesce(figure_id_cny, figure_id_usd) as figure_id,
+        'large_change_without_growth' as rule_code,
+        'soft' as severity,
+        prior_year_figure_id as compared_figure_id,
+        yoy_pct_computed as observed_value,
+        cast(null as double) as expected_value,
+        'pct' as comparison_currency,
+        'Computed change of ' || cast(round(yoy_pct_computed, 1) as {{ dbt.type_string() }})
+        || '% over the prior-year figure ' || prior_year_figure_id
+        || ', beyond +/-' || cast({{ var('large_change_pct') }} as {{ dbt.type_string() }})
+        || '%, and the release printed no growth: check both figures (period, scope, unit).' as explanation
+    from ytd
+    where
+        yoy_pct_reported is null
+        and growth_multiple_reported is null
+        and abs(yoy_pct_computed) > {{ var('large_change_pct') }}
+),
+
+base_revised_by_growth as (
+    select
+        revised_figure_id as figure_id,
+        'base_revised_by_growth' as rule_code,
+        'soft' as severity,
+        figure_id as compared_figure_id,
+        published_base_cny as observed_value,
+        implied_base_cny as expected_value,
+        'CNY' as comparison_currency,
+        'The growth rate reported with ' || figure_id || ' implies that this prior-year figure was revised to '
+        || cast(round(implied_base_cny / 1e9, 2) as {{ dbt.type_string() }})
+        || ' bn yuan (intermediate.int_implied_base_revisions).' as explanation
+    from implied_revisions
+),
+
+month_rates as (
+    select
+        region_code,
+        flow,
+        partner_scope,
+        product,
+        figure_id,
+        subtracted_figure_id,
+        year,
+        month_start,
+        month,
+        value_cny / months_covered as monthly_rate_cny
+    from monthly
+    where value_basis = 'derived' and value_cny is not null
+),
+
+series_medians as (
+    select
+        region_code,
+        flow,
+        partner_scope,
+        product,
+        {{ median_of('monthly_rate_cny') }} as median_rate_cny,
+        count(*) as months_in_series
+    from month_rates
+    group by region_code, flow, partner_scope, product
+),
+
+month_deviations as (
+    select
+        month_rates.*,
+        series_medians.median_rate_cny,
+        series_medians.months_in_series,
+        abs(month_rates.monthly_rate_cny - series_medians.median_rate_cny) as absolute_deviation
+    from month_rates
+    inner join series_medians
+        on
+            month_rates.region_code = series_medians.region_code
+            and month_rates.flow = series_medians.flow
+            and month_rates.partner_scope = series_medians.partner_scope
+            and month_rates.product = series_medians.product
+),
+
+series_spreads as (
+    select
+        region_code,
+        flow,
+        partner_scope,
+        product,
+        -- the median absolute deviation: a robust spread, unmoved by the outlier itself
+        {{ median_of('absolute_deviation') }} as median_absolute_deviation
+    from month_deviations
+    group by region_code, flow, partner_scope, product
+),
+
+month_out_of_line as (
+    select
+        month_deviations.figure_id,
+        'month_out_of_line' as rule_code,
+        'soft' as severity,
+        month_deviations.subtracted_figure_id as compared_figure_id,
+        month_deviations.monthly_rate_cny as observed_value,
+        month_deviations.median_rate_cny as expected_value,
+        'CNY' as comparison_currency,
+        'The month derived from this figure (' || cast(month_deviations.year as {{ dbt.type_string() }})
+        || ', months ' || cast(month_deviations.month_start as {{ dbt.type_string() }}) || '-'
+        || cast(month_deviations.month as {{ dbt.type_string() }}) || ': '
+        || cast(round(month_deviations.monthly_rate_cny / 1e9, 2) as {{ dbt.type_string() }})
+        || ' bn yuan a month) is far out of line with the series' || chr(39) || ' median of '
+        || cast(round(month_deviations.median_rate_cny / 1e9, 2) as {{ dbt.type_string() }})
+        || ' bn: a loose or wrong year-to-date figure here or in ' || coalesce(month_deviations.subtracted_figure_id, '-')
+        || ' makes one month absurd.' as explanation
+    from month_deviations
+    inner join series_spreads
+        on
+            month_deviations.region_code = series_spreads.region_code
+            and month_deviations.flow = series_spreads.flow
+            and month_deviations.partner_scope = series_spreads.partner_scope
+            and month_deviations.product = series_spreads.product
+    where
+        month_deviations.months_in_series >= {{ var('month_outlier_min_months') }}
+        and month_deviations.absolute_deviation
+        > {{ var('month_outlier_mad_threshold') }} * 1.4826 * series_spreads.median_absolute_deviation
+        and month_deviations.absolute_deviation > {{ var('month_outlier_min_gap_pct') }} / 100.0
+        * month_deviations.median_rate_cny
+),
+
+scope_out_of_use as (
+    select
+        figure_id,
+        'scope_out_of_use' as rule_code,
+        'soft' as severity,
+        cast(null as {{ dbt.type_string() }}) as compared_figure_id,
+        cast(null as double) as observed_value,
+        cast(null as double) as expected_value,
+        cast(null as {{ dbt.type_string() }}) as comparison_currency,
+        'Customs used the scope ' || partner_scope || ' for periods ending '
+        || coalesce('from ' || cast(scope_valid_from as {{ dbt.type_string() }}), '')
+        || coalesce(' until ' || cast(scope_valid_to as {{ dbt.type_string() }}), '')
+        || '; this period ends ' || cast(period_end as {{ dbt.type_string() }})
+        || ' (the other Belt and Road definition?). Kept, but never used for growth or monthly differences.'
+            as explanation
+    from figures
+    where not is_scope_in_use
+),
+
 unioned as (
     select * from hard
     union all
@@ -210,6 +364,14 @@ unioned as (
     select * from growth_mismatch
     union all
     select * from monthly_revision
+    union all
+    select * from large_change_without_growth
+    union all
+    select * from base_revised_by_growth
+    union all
+    select * from month_out_of_line
+    union all
+    select * from scope_out_of_use
 ),
 
 described as (

@@ -1,7 +1,10 @@
 {#-
     Every published figure in yuan and US dollars, with its precision and the interval it stands
     for. A CNY figure is converted to USD at the mean of the monthly average rates of the months
-    it covers, and the other way round. The lowest and highest monthly rates of the period are
+    it covers, and the other way round. `is_scope_in_use` says whether customs used the figure's
+    partner scope at the period's end (ref_partner_scopes.valid_from/valid_to: 'belt_and_road_along'
+    until 2023-08, 'belt_and_road' from 2023-09); growth and monthly differences never use a
+    figure whose scope is out of use, so nothing is computed across the switch. The lowest and highest monthly rates of the period are
     kept too: customs convert declaration by declaration, so a period's effective rate can lie
     anywhere between them (trade-weighted), which is what the USD check allows for.
 -#}
@@ -22,6 +25,10 @@ units as (
 
 source_kinds as (
     select * from {{ ref('ref_source_kinds') }}
+),
+
+partner_scopes as (
+    select * from {{ ref('ref_partner_scopes') }}
 ),
 
 fx_monthly as (
@@ -54,7 +61,11 @@ resolved as (
         source_kinds.authority_rank,
         cast(period_fx.cny_per_usd as double) as cny_per_usd,
         cast(period_fx.cny_per_usd_min as double) as cny_per_usd_min,
-        cast(period_fx.cny_per_usd_max as double) as cny_per_usd_max
+        cast(period_fx.cny_per_usd_max as double) as cny_per_usd_max,
+        partner_scopes.valid_from as scope_valid_from,
+        partner_scopes.valid_to as scope_valid_to,
+        coalesce(figures.period_end >= partner_scopes.valid_from, true)
+        and coalesce(figures.period_end <= partner_scopes.valid_to, true) as is_scope_in_use
     from figures
     left join region_aliases
         on lower(region_aliases.alias) = lower(figures.region_as_printed)
@@ -64,6 +75,8 @@ resolved as (
         on figures.source_kind = source_kinds.source_kind
     left join period_fx
         on figures.figure_id = period_fx.figure_id
+    left join partner_scopes
+        on figures.partner_scope = partner_scopes.partner_scope
 ),
 
 bounded as (
@@ -97,10 +110,14 @@ converted as (
         month_end - month_start + 1 as months_covered,
         flow,
         partner_scope,
+        scope_valid_from,
+        scope_valid_to,
+        is_scope_in_use,
         product,
         currency,
         unit_currency,
         value_as_printed,
+        printed_language,
         value_in_printed_unit,
         unit_as_printed,
         printed_decimals,

@@ -48,12 +48,7 @@ cny_ranked as (
         *,
         row_number() over (
             partition by {{ fact_key_columns() | join(', ') }}
-            order by
-                authority_rank asc,
-                rounding_unit_native asc,
-                qualifier asc nulls first,
-                published_on desc nulls last,
-                figure_id asc
+            order by {{ figure_precedence_order() }}
         ) as cny_rank
     from not_revised
     where currency = 'CNY'
@@ -101,12 +96,7 @@ ranked as (
         figure_id,
         row_number() over (
             partition by {{ fact_key_columns() | join(', ') }}, currency
-            order by
-                authority_rank asc,
-                rounding_unit_native asc,
-                qualifier asc nulls first,
-                published_on desc nulls last,
-                figure_id asc
+            order by {{ figure_precedence_order() }}
         ) as precedence_rank
     from eligible
 ),

@@ -26,7 +26,11 @@ fx_monthly as (
 
 exact_ytd as (
     select * from ytd
-    where figure_id_cny is not null and (qualifier is null or qualifier = 'about')
+    where
+        figure_id_cny is not null
+        and (qualifier is null or qualifier = 'about')
+        -- never differenced across customs' 2023 switch of Belt and Road definition
+        and coalesce(is_scope_in_use, true)
 ),
 
 chained as (

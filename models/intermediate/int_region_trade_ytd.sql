@@ -78,7 +78,8 @@ facts as (
         growth.figure_id as figure_id_growth,
         coalesce(cny.source_kind, usd.source_kind, growth.source_kind) as source_kind,
         coalesce(cny.source_reference, usd.source_reference, growth.source_reference) as source_reference,
-        coalesce(cny.published_on, usd.published_on, growth.published_on) as published_on
+        coalesce(cny.published_on, usd.published_on, growth.published_on) as published_on,
+        coalesce(cny.is_scope_in_use, usd.is_scope_in_use, growth.is_scope_in_use) as is_scope_in_use
     from fact_keys
     left join cny
         on {{ same_fact('cny', 'fact_keys') }}
@@ -96,6 +97,8 @@ with_growth as (
         case
             -- 'over X' is only a lower bound: growth computed from it would be meaningless.
             when facts.qualifier = 'over' or prior_year.qualifier = 'over' then null
+            -- A scope customs did not use at the time: never chained across the 2023 switch.
+            when not facts.is_scope_in_use or not prior_year.is_scope_in_use then null
             when facts.figure_id_cny is not null and prior_year.figure_id_cny is not null
                 then 100 * (facts.value_cny / prior_year.value_cny - 1)
             when facts.figure_id_usd is not null and prior_year.figure_id_usd is not null

@@ -18,6 +18,7 @@ renamed as (
         partner_scope,
         product,
         value_as_printed,
+        {{ printed_language('value_as_printed') }} as printed_language,
         cast(value as decimal(18, 4)) as value_in_printed_unit,
         -- How many decimals were printed: the figure's precision, e.g. '183.16' -> 2.
         case
