@@ -97,8 +97,9 @@ sources_disagree as (
         || '), the more precise or more authoritative figure for the same fact, which is published.'
         || case
             when other.printed_language <> chosen.printed_language
-                then ' Printed in another language (' || other.printed_language || ' vs ' || chosen.printed_language
-                    || '): check the translation or the conversion of the number.'
+                then
+                    ' Printed in another language (' || other.printed_language || ' vs '
+                    || chosen.printed_language || '): check the translation or the conversion of the number.'
             else ''
         end as explanation
     from figures as other
@@ -316,8 +317,8 @@ month_out_of_line as (
         || cast(round(month_deviations.monthly_rate_cny / 1e9, 2) as {{ dbt.type_string() }})
         || ' bn yuan a month) is far out of line with the series' || chr(39) || ' median of '
         || cast(round(month_deviations.median_rate_cny / 1e9, 2) as {{ dbt.type_string() }})
-        || ' bn: a loose or wrong year-to-date figure here or in ' || coalesce(month_deviations.subtracted_figure_id, '-')
-        || ' makes one month absurd.' as explanation
+        || ' bn: a loose or wrong year-to-date figure here or in '
+        || coalesce(month_deviations.subtracted_figure_id, '-') || ' makes one month absurd.' as explanation
     from month_deviations
     inner join series_spreads
         on

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tradewh import PROJECT_ROOT
+from tradewh.test_failures import failed_test_figures
 
 PRODUCTION_BUILD_ARGS: tuple[str, ...] = ("build", "--exclude-resource-type", "unit_test")
 """`dbt build` as `make build` runs it (and the bench measures it): seeds, models and data tests.
@@ -67,5 +68,8 @@ def run_dbt(
     )
     if result.returncode != 0:
         detail = (result.stdout or "")[-4000:] if capture else ""
+        figures = failed_test_figures(Path(target_path or PROJECT_ROOT / "target"), Path(database))
+        if figures:
+            detail += "\nfailed tests and the figures they name:\n" + "\n".join(f"  - {line}" for line in figures)
         raise DbtError(f"`dbt {' '.join(args)}` failed with exit code {result.returncode}\n{detail}")
     return result
