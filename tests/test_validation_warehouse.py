@@ -94,7 +94,14 @@ CORRUPTIONS: tuple[Corruption, ...] = (
         row_key="650000|2023|7|total|all|belt_and_road_along<=world|CNY",
         label="missing value is a failure, not skipped",
     ),
-    Corruption("r2_parts_within_whole.has_comparisons", ("delete from reference.ref_scope_nesting",)),
+    Corruption(
+        "r2_parts_within_whole.has_comparisons",
+        (
+            "delete from reference.ref_scope_nesting",
+            "delete from reference.ref_countries",
+            "delete from reference.ref_bloc_membership",
+        ),
+    ),
     # Rule 3 (required example): Guangdong 2023 raised by half.
     Corruption(
         "r3_provinces_match_national_total.within_0_1_pct",
@@ -232,7 +239,7 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     Corruption(
         "r9_grain_and_codes.no_offending_rows",
         ("update marts.fct_region_trade_ytd set partner_scope = 'atlantis' where figure_id_cny = 'xj-09'",),
-        row_key="facts: partner_scope not in reference.ref_partner_scopes",
+        row_key="facts: partner_scope neither in reference.ref_partner_scopes nor a country",
     ),
 )
 
