@@ -165,6 +165,10 @@ def test_every_seed_has_one_kind_of_line_ending() -> None:
         ({"yoy_pct": "123456789"}, "column yoy_pct: '123456789' does not fit decimal(9, 2)"),
         ({"growth_multiple": "inf"}, "column growth_multiple: 'inf' is not a number"),
         ({"qualifier": "roughly"}, "column qualifier: unknown value 'roughly'"),
+        (
+            {"period_start": "2031-01-01", "period_end": "2031-03-31", "published_on": "2031-04-20"},
+            "no monthly exchange rate for 2031-01-01..2031-03-31",
+        ),
         ({"published_on": "2024-03-01"}, "is before the period ends"),
         ({"figure_id": "xj-01"}, "'xj-01' is already in the seed"),
         ({"source": ""}, "column source: required"),

@@ -86,6 +86,7 @@ class References:
     unit_currency: dict[str, str]
     unit_multiplier: dict[str, Decimal]
     national_usd: dict[int, Decimal]
+    fx_months: frozenset[tuple[int, int]]
 
 
 def _seed_column(reference: str, reference_dir: Path) -> set[str]:
@@ -145,6 +146,7 @@ def load_references(
         unit_currency={u["unit_as_printed"]: u["currency"] for u in units},
         unit_multiplier={u["unit_as_printed"]: Decimal(u["multiplier"]) for u in units},
         national_usd=_national_usd(nbs_seed),
+        fx_months=frozenset((int(r["year"]), int(r["month"])) for r in read_reference("ref_fx_monthly", reference_dir)),
     )
 
 
@@ -189,7 +191,7 @@ def _cast_problem(column: str, value: str, column_type: str) -> str | None:
     return None
 
 
-def _check_period(row: dict[str, str], problems: list[str]) -> dt.date | None:
+def _check_period(row: dict[str, str], refs: References, problems: list[str]) -> dt.date | None:
     try:
         start = dt.date.fromisoformat(row["period_start"])
         end = dt.date.fromisoformat(row["period_end"])
@@ -206,6 +208,13 @@ def _check_period(row: dict[str, str], problems: list[str]) -> dt.date | None:
         problems.append(f"{where}: a month runs from its first to its last day, not {start}..{end}")
     elif kind == "year" and (start != dt.date(end.year, 1, 1) or end != dt.date(end.year, 12, 31)):
         problems.append(f"{where}: a year runs from 1 January to 31 December, not {start}..{end}")
+    months = range(start.month, end.month + 1) if start <= end else range(0)
+    # the build converts every valued figure at its period's rates (a test fails without them)
+    if row["value"] and any((end.year, month) not in refs.fx_months for month in months):
+        problems.append(
+            f"columns period_start/period_end: no monthly exchange rate for {start}..{end} in ref_fx_monthly "
+            "(regenerate it with scripts/generate_reference_seeds.py)"
+        )
     if row["published_on"]:
         try:
             published = dt.date.fromisoformat(row["published_on"])
@@ -284,7 +293,7 @@ def check_figure(figure: dict[str, str], existing_ids: set[str], refs: Reference
         problem = _cast_problem(column, row[column], column_type) if row[column] else None
         if problem:
             problems.append(problem)
-    end = _check_period(row, problems)
+    end = _check_period(row, refs, problems)
     _check_value(row, refs, end.year if end else None, problems)
     _check_growth(row, problems)
     return row, problems
