@@ -10,7 +10,8 @@
    full or incremental build, checksum of the incremental models' code) and
    ``meta.table_row_counts``, so a BI user can see which build they are looking at, plus
    ``meta.incremental_relations``: the tables the next build may carry over (``tradewh.build``).
-3. It checks that every table has the same rows as the staging file, and that every table and
+3. It checks that no view names its own catalog (so the file works under any name and ATTACH
+   alias), that every table has the same rows as the staging file, and that every table and
    column comment (the dbt descriptions, persisted as comments) survived; a comment that did not
    is written again with ``COMMENT ON``.
 4. ``CHECKPOINT`` and ``DETACH``: the new file is complete on its own, with no ``.wal`` beside it.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import stat
 import subprocess
 import uuid
@@ -150,6 +152,7 @@ def _write_candidate(
             f"attach '{_quote_literal(str(candidate))}' as dst (storage_version '{_quote_literal(storage_version)}')"
         )
         con.execute("copy from database src to dst")
+        _check_views_self_contained(con, {staging.name.split(".")[0], warehouse.name.split(".")[0]})
         row_counts = _check_row_counts(con)
         reapplied = _restore_comments(con)
         _write_meta(
@@ -236,6 +239,29 @@ def _restore_comments(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"comment on column {target} is '{_quote_literal(comment)}'")
             reapplied += 1
     return reapplied
+
+
+def _check_views_self_contained(con: duckdb.DuckDBPyConnection, catalogs: set[str]) -> None:
+    """Every view of ``dst`` must work under any file name and ATTACH alias: none may name a catalog
+    (the staging file's or the published file's: ``macros/relation_names.sql`` leaves it out), and
+    each must bind where only ``dst``'s own schemas can answer."""
+    schemas = {name for (name,) in con.execute("select schema_name from duckdb_schemas() where database_name = 'dst'")
+               .fetchall()}  # fmt: skip
+    catalogs = catalogs - schemas  # a schema-qualified name is what we want, whatever the catalog is called
+    names = "|".join(re.escape(catalog) for catalog in sorted(catalogs)) or "(?!)"
+    pattern = re.compile(rf'(?<![\w"])"?(?:{names})"?\s*\.', re.IGNORECASE)
+    problems = []
+    views = con.execute("select schema_name, view_name, sql from duckdb_views() where database_name = 'dst'")
+    for schema, name, sql in views.fetchall():
+        if pattern.search(sql or ""):
+            problems.append(f"{schema}.{name} names its catalog ({', '.join(sorted(catalogs))})")
+            continue
+        try:
+            con.execute(f"select * from dst.{_ident(schema)}.{_ident(name)} limit 0")
+        except duckdb.Error as exc:
+            problems.append(f"{schema}.{name} does not work on its own: {str(exc).splitlines()[0]}")
+    if problems:
+        raise PublishError("views that would break under another file name or alias: " + "; ".join(problems))
 
 
 def _write_meta(
