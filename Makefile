@@ -15,7 +15,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test-deps build validate test lint export docs report bench clean spark-venv java build-spark test-spark
+.PHONY: help venv test-deps build validate test lint export docs report sql bench clean spark-venv java build-spark test-spark
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ docs: venv ## the dbt docs site as one page: warehouse/docs/index.html
 
 report: venv ## an offline HTML report with charts: warehouse/report/index.html
 	$(BIN)/python scripts/build_report.py --warehouse $(WAREHOUSE)
+
+sql: venv ## a locked SQL shell on $(WAREHOUSE): read-only, no files, no shell commands, settings locked
+	@$(BIN)/python scripts/sql_shell.py --warehouse $(WAREHOUSE)
 
 bench: venv ## benchmark at ROWS rows (default 10 million); writes warehouse/bench/results.json
 	$(BIN)/python scripts/bench.py --rows $(ROWS)
