@@ -104,5 +104,8 @@ superset-venv: $(SUPERSET_BIN)/.installed ## create .venv-superset (Apache Super
 test-superset: superset-venv ## Superset's connection test and a query on $(WAREHOUSE), as docs/connect-bi.md configures it
 	$(SUPERSET_BIN)/python tests/superset_probe.py $(WAREHOUSE) $(or $(SUPERSET_WORK),$(CURDIR)/warehouse/.superset)
 
-clean: ## remove build outputs (not the published warehouse)
-	rm -rf target logs warehouse/.build
+# Temporary files of a killed build, publication, export or validation are removed only when the
+# process that wrote them is gone (tradewh.leftovers): a build running meanwhile keeps its own.
+clean: ## remove build outputs and what killed builds left (not the published warehouse)
+	rm -rf target logs
+	@PYTHONPATH=scripts $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m tradewh.leftovers --warehouse $(WAREHOUSE)

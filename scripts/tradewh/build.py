@@ -40,6 +40,7 @@ import duckdb
 from tradewh import PROJECT_ROOT
 from tradewh.bi_outputs import refresh_outputs
 from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_dbt
+from tradewh.leftovers import remove_stale
 from tradewh.publish import IncrementalState, PublishError, publish, read_incremental_state
 from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
 
@@ -296,6 +297,8 @@ def build(warehouse: Path, dbt_args: list[str] | None = None, *, full_refresh: b
         if not locked:
             print(f"[build] another build of {warehouse} is running: {warehouse} was NOT replaced", file=sys.stderr)
             return 1
+        for path in remove_stale(warehouse):
+            print(f"[build] removed {path} (left by a build that was killed)", flush=True)
         return _build_locked(warehouse, staging, dbt_args, full_refresh=full_refresh)
 
 

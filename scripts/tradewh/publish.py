@@ -369,6 +369,26 @@ def _write_meta(
         con.execute(f"comment on column dst.{META_SCHEMA}.{column} is '{_quote_literal(comment)}'")
 
 
+def build_stamp(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """``build_id`` and ``published_at_utc`` (ISO text) of the published file ``con`` reads, from
+    ``meta.build_info``; both None for a file without it. Pages and exports made from a build
+    carry these (the Parquet folder's build.json, the docs page; the report should too)."""
+    try:
+        row = con.execute("select build_id, published_at_utc from meta.build_info").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    build_id, published = row or (None, None)
+    return {"build_id": build_id, "published_at_utc": published.isoformat() if published else None}
+
+
+def build_label(stamp: dict[str, str | None]) -> str:
+    """``build <id>, published <YYYY-MM-DD HH:MM> UTC`` for a page footer or a banner."""
+    if not stamp.get("build_id"):
+        return "no build id (the file has no meta.build_info)"
+    published = (stamp.get("published_at_utc") or "")[:16].replace("T", " ")
+    return f"build {stamp['build_id']}, published {published} UTC"
+
+
 def read_incremental_state(con: duckdb.DuckDBPyConnection, database: str) -> IncrementalState | None:
     """The incremental state a published file recorded (None if it recorded none: an older file)."""
     columns = {

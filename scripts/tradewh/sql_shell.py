@@ -31,6 +31,7 @@ from typing import TextIO
 import duckdb
 
 from tradewh import PROJECT_ROOT
+from tradewh.publish import build_label, build_stamp
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
@@ -220,13 +221,8 @@ def terminal_lines(shell: Shell) -> Iterator[str]:
 
 
 def banner(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str:
-    try:
-        build_id, published = con.execute("select build_id, published_at_utc from meta.build_info").fetchone()
-        build = f"build {build_id}, published {published:%Y-%m-%d %H:%M} UTC"
-    except duckdb.Error:
-        build = "no meta.build_info"
     return (
-        f"{warehouse} ({build})\n"
+        f"{warehouse} ({build_label(build_stamp(con))})\n"
         "Read-only, no file access, settings locked. SQL ends with ';'; .help lists the commands.\n"
     )
 

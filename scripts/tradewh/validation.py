@@ -35,6 +35,7 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 
+from tradewh.leftovers import gx_temp_prefix
 from tradewh.validation_spec import CONTEXT_DIR, SPEC_PATH, SUITES_DIRNAME, SpecError, load_spec
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def validate_warehouse(
     docs_dir = (data_docs_dir or default_data_docs_dir(warehouse)).resolve()
     report = ValidationReport(warehouse=warehouse)
 
-    with _quiet_gx(), tempfile.TemporaryDirectory(prefix="tradewh-gx-") as tmp:
+    with _quiet_gx(), tempfile.TemporaryDirectory(prefix=gx_temp_prefix()) as tmp:
         runtime_dir = Path(tmp) / "context"
         shutil.copytree(context_dir, runtime_dir, ignore=shutil.ignore_patterns("uncommitted"))
         staging_docs = Path(tmp) / "data_docs"
