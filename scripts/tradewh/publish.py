@@ -68,6 +68,9 @@ class IncrementalState:
     project_checksum: str | None = None
     """Fingerprint of the whole dbt project's source (``tradewh.build.project_checksum``): when
     the next build's is the same, only the landing zone can have changed."""
+    inputs_checksum: str | None = None
+    """Fingerprint of everything a build reads (``tradewh.build.inputs_checksum``): when the next
+    build's is the same, nothing changed and the published file is left as it is."""
 
 
 @dataclass
@@ -289,12 +292,13 @@ def _write_meta(
             total_rows bigint not null,
             build_mode varchar,
             incremental_checksum varchar,
-            project_checksum varchar
+            project_checksum varchar,
+            inputs_checksum varchar
         )
         """
     )
     con.execute(
-        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             build_id,
             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -307,6 +311,7 @@ def _write_meta(
             incremental.mode if incremental else None,
             incremental.checksum if incremental else None,
             incremental.project_checksum if incremental else None,
+            incremental.inputs_checksum if incremental else None,
         ],
     )
     con.execute(
@@ -358,6 +363,10 @@ def _write_meta(
         "published file: only newly landed periods were processed).",
         "build_info.incremental_checksum": "Checksum of the code of the incremental models and everything "
         "upstream of them; a build whose code differs rebuilds them from scratch.",
+        "build_info.project_checksum": "Checksum of the dbt project's source (models, seeds, macros, tests, "
+        "project and profile) and the dbt version: equal means only the landing zone can have changed.",
+        "build_info.inputs_checksum": "Checksum of everything a build reads (the dbt project, the build and "
+        "validation code, the expectations, the landing zone): a build whose inputs are equal publishes nothing.",
         "table_row_counts.build_id": "The build these counts belong to (meta.build_info.build_id).",
         "table_row_counts.schema_name": "Schema of the table.",
         "table_row_counts.table_name": "Name of the table.",
@@ -379,6 +388,18 @@ def build_stamp(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
         row = None
     build_id, published = row or (None, None)
     return {"build_id": build_id, "published_at_utc": published.isoformat() if published else None}
+
+
+def published_inputs_checksum(warehouse: Path) -> str | None:
+    """The ``inputs_checksum`` the published file recorded (None: no file, or an older one)."""
+    if not Path(warehouse).is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            (value,) = con.execute(f"select inputs_checksum from {META_SCHEMA}.build_info").fetchone()
+    except (duckdb.Error, TypeError):  # no such table or column, an empty table: an older file
+        return None
+    return value
 
 
 def build_label(stamp: dict[str, str | None]) -> str:
