@@ -44,6 +44,7 @@ import duckdb
 
 from tradewh import PROJECT_ROOT
 from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_dbt
+from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.ingest_common import landing_root
 from tradewh.leftovers import remove_stale
 from tradewh.publish import (
@@ -387,8 +388,10 @@ def _build_locked(
         print(f"[build] {exc}\n[build] publication failed: {warehouse} was NOT replaced", file=sys.stderr)
         return 1
     except (OSError, duckdb.Error) as exc:
-        print(f"[build] {exc}\n[build] {warehouse} was NOT replaced", file=sys.stderr)
-        return 1
+        problem = environment_problem(exc)
+        print(f"{problem.render('build') if problem else f'[build] {exc}'}\n[build] {warehouse} was NOT replaced",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_ENVIRONMENT if problem else 1
     finally:
         _remove_quietly(staging)
         _remove_quietly(staging.with_name(staging.name + ".wal"))
