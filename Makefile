@@ -9,13 +9,15 @@ WAREHOUSE ?= warehouse/china_regional_trade.duckdb
 TARGET    ?= duckdb
 SPARK_VENV := .venv-spark
 SPARK_BIN  := $(SPARK_VENV)/bin
+SUPERSET_VENV := .venv-superset
+SUPERSET_BIN  := $(SUPERSET_VENV)/bin
 ROWS      ?= 10000000
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test-deps build validate test lint export docs report bench clean spark-venv java build-spark test-spark
+.PHONY: help venv test-deps build validate test lint export docs report sql bench clean spark-venv java build-spark test-spark superset-venv test-superset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +63,9 @@ docs: venv ## the dbt docs site as one page: warehouse/docs/index.html
 report: venv ## an offline HTML report with charts: warehouse/report/index.html
 	$(BIN)/python scripts/build_report.py --warehouse $(WAREHOUSE)
 
+sql: venv ## a locked SQL shell on $(WAREHOUSE): read-only, no files, no shell commands, settings locked
+	@$(BIN)/python scripts/sql_shell.py --warehouse $(WAREHOUSE)
+
 bench: venv ## benchmark at ROWS rows (default 10 million); writes warehouse/bench/results.json
 	$(BIN)/python scripts/bench.py --rows $(ROWS)
 
@@ -87,5 +92,20 @@ build-spark: spark-venv ## TARGET=spark build: seeds, then models and tests on a
 test-spark: venv spark-venv ## every mart built on DuckDB and on Spark, compared row for row
 	nice -n 10 $(BIN)/python scripts/test_spark.py
 
-clean: ## remove build outputs (not the published warehouse)
-	rm -rf target logs warehouse/.build
+$(SUPERSET_BIN)/.installed: requirements-superset.txt
+	@test -x $(SUPERSET_BIN)/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_BIN)/python -m pip install --quiet --upgrade pip
+	$(SUPERSET_BIN)/python -m pip install --quiet -r requirements-superset.txt
+	@touch $@
+
+superset-venv: $(SUPERSET_BIN)/.installed ## create .venv-superset (Apache Superset 6.1 with duckdb-engine; apart from .venv)
+
+# Not part of `make test`: installing Superset takes 2-3 minutes. Needs a built $(WAREHOUSE).
+test-superset: superset-venv ## Superset's connection test and a query on $(WAREHOUSE), as docs/connect-bi.md configures it
+	$(SUPERSET_BIN)/python tests/superset_probe.py $(WAREHOUSE) $(or $(SUPERSET_WORK),$(CURDIR)/warehouse/.superset)
+
+# Temporary files of a killed build, publication, export or validation are removed only when the
+# process that wrote them is gone (tradewh.leftovers): a build running meanwhile keeps its own.
+clean: ## remove build outputs and what killed builds left (not the published warehouse)
+	rm -rf target logs
+	@PYTHONPATH=scripts $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m tradewh.leftovers --warehouse $(WAREHOUSE)

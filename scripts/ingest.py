@@ -12,7 +12,8 @@
   partner-names regenerate seeds/reference/ref_gacc_partner_names.csv (GACC partner name ->
                 ISO3) from pycountry and seeds/reference/ref_gacc_partner_name_overrides.csv
 
-Exit codes: 0 done (or nothing to do), 1 input refused (nothing was written), 2 usage error.
+Exit codes: 0 done (or nothing to do), 1 input refused (nothing was written), 2 usage error,
+3 environment error: the disk is full or a permission is missing (tradewh.errors), not the input.
 Then `make build` (dbt build) publishes the new data. See docs/ingest.md.
 """
 
@@ -23,6 +24,9 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
+from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.ingest_common import LANDING_ROOT_ENV, IngestError
 from tradewh.ingest_figures import FIGURES_SEED, HELP, add_figure, add_figures, read_figures_file
 from tradewh.ingest_gacc import IngestResult, QueryOutcome, QueryRequest, ingest_gacc, ingest_gacc_many
@@ -284,7 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except IngestError as exc:
+    except (IngestError, OSError, duckdb.Error) as exc:
+        problem = environment_problem(exc)
+        if problem is not None:
+            print(problem.render("ingest"), file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        if not isinstance(exc, IngestError):
+            raise
         print(exc.render(), file=sys.stderr)
         return 1
 

@@ -7,7 +7,9 @@ warehouse's directory /data_docs/index.html, and exits
 
   0  every expectation passed
   1  an expectation failed or errored (an error inside GX, a missing table, a bad query)
-  2  validation could not start (no warehouse file, no file context, a malformed spec)
+  2  validation could not start (no warehouse file, no file context, a malformed spec, or a
+     damaged warehouse file: one line says so before any expectation runs)
+  3  an environment error: the disk is full or a permission is missing (tradewh.errors)
 
 --write-suites regenerates expectations/expectations/*.json from expectations/checks.yml
 (review the diff, then commit both); --check-suites only reports drift between the two.
@@ -20,7 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from tradewh import PROJECT_ROOT
+from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.validation import ValidationSetupError, validate_warehouse
 from tradewh.validation_spec import CONTEXT_DIR, SPEC_PATH, SpecError, load_spec, suite_drift, write_suites
 
@@ -60,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationSetupError as exc:
         print(f"[validate] cannot validate: {exc}", file=sys.stderr)
         return 2
+    except (OSError, duckdb.Error) as exc:
+        problem = environment_problem(exc)
+        if problem is None:
+            raise
+        print(problem.render("validate"), file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(report.summary())
     print(f"[validate] {time.monotonic() - started:.1f}s")
     return 0 if report.success else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,15 @@ class SharedBuild:
 
 
 _BUILDS: dict[str, SharedBuild] = {}
+
+
+def readme_connection_line(label: str) -> str:
+    """The first `code` of the README bullet ``- <label>...`` in "Connect your BI tool"."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Connect your BI tool", 1)[1].split("\n## ", 1)[0]
+    match = re.search(rf"^- {re.escape(label)}[^`\n]*`([^`]+)`", section, re.MULTILINE)
+    assert match, f"README's Connect section has no '- {label}' line with a `code` span"
+    return match[1]
 
 
 def tiny_staging(path: Path, rows: int) -> Path:

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from bi_helpers import SharedBuild, require_build, shared_build
+from bi_helpers import SharedBuild, readme_connection_line, require_build, shared_build
 from tradewh import PROJECT_ROOT
 
 COMPAT_DUCKDB = "1.4.4"
@@ -66,7 +66,8 @@ def compat_python() -> Path:
 
 COMPAT_PROBE = """
 import json, sys, duckdb
-con = duckdb.connect(sys.argv[1], read_only=True)
+path, readme_line, local_csv = sys.argv[1:4]
+con = eval(readme_line)  # the README's Python line
 marts = [t for (t,) in con.execute(
     "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
 out = {
@@ -80,20 +81,34 @@ out = {
     ).fetchone()[0],
     "build_id": con.execute("select build_id from meta.build_info").fetchone()[0],
 }
-try:
-    con.execute("create table marts.x (a integer)")
-    out["write"] = "allowed"
-except duckdb.Error as exc:
-    out["write"] = str(exc)
+refusals = {"write": "create table marts.x (a integer)", "local_read": f"select * from read_csv('{local_csv}')"}
+for key, sql in refusals.items():
+    try:
+        con.execute(sql)
+        out[key] = "allowed"
+    except duckdb.Error as exc:
+        out[key] = str(exc)
+con.close()
+alias = duckdb.connect()  # every view answers when the file is ATTACHed under another alias
+alias.execute(f"attach '{path}' as elsewhere (read_only)")
+views = alias.execute("select schema_name, view_name from duckdb_views() where database_name = 'elsewhere'").fetchall()
+count = 'select count(*) from elsewhere."{}"."{}"'
+out["views"] = {f"{s}.{v}": alias.execute(count.format(s, v)).fetchone()[0] for s, v in views}
 print(json.dumps(out, default=str))
 """
 
 
 @pytest.mark.slow
-def test_the_published_file_opens_in_duckdb_1_4(built: SharedBuild) -> None:
+def test_the_published_file_opens_in_duckdb_1_4(built: SharedBuild, tmp_path: Path) -> None:
     python = compat_python()
+    local_csv = tmp_path / "local.csv"
+    local_csv.write_text("a\n1\n")
+    readme_line = readme_connection_line("Python")
     proc = subprocess.run(
-        [str(python), "-c", COMPAT_PROBE, str(built.warehouse)], capture_output=True, text=True, check=False
+        [str(python), "-c", COMPAT_PROBE, str(built.warehouse), readme_line, str(local_csv)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     seen = json.loads(proc.stdout)
@@ -101,6 +116,8 @@ def test_the_published_file_opens_in_duckdb_1_4(built: SharedBuild) -> None:
         marts = con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
         rows = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for (t,) in marts}
         (build_id,) = con.execute("select build_id from meta.build_info").fetchone()
+        views = con.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
+        view_rows = {f"{s}.{v}": con.execute(f'select count(*) from "{s}"."{v}"').fetchone()[0] for s, v in views}
     assert seen["version"] == COMPAT_DUCKDB
     assert seen["rows"] == rows, "DuckDB 1.4 reads every mart, row for row"
     assert len(rows) >= 8 and rows["fct_province_trade_annual"] >= 31 * 9
@@ -108,6 +125,8 @@ def test_the_published_file_opens_in_duckdb_1_4(built: SharedBuild) -> None:
     assert float(seen["xizang_2023"]) == pytest.approx(1.54e9, rel=0.01)
     assert seen["build_id"] == build_id
     assert "read-only" in seen["write"]
+    assert "disabled by configuration" in seen["local_read"]
+    assert seen["views"] == view_rows and len(view_rows) >= 12, "DuckDB 1.4 reads every view under another alias"
 
 
 def test_duckdb_cli_reads_and_cannot_write(built: SharedBuild, tmp_path: Path) -> None:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from bi_helpers import require_build, shared_build
 from gacc_helpers import FIXTURES
 from gacc_helpers import SELECTION as DETAIL_SELECTION
 from tradewh import PROJECT_ROOT
@@ -22,6 +25,7 @@ from tradewh.build import (
     PROJECT_SOURCES,
     build_staging,
     incremental_checksum,
+    inputs_checksum,
     project_checksum,
     staging_path_for,
 )
@@ -227,3 +231,51 @@ def _edit_published(warehouse: Path, sql: str) -> None:
         con.execute(sql)
         con.execute("checkpoint")
     edited.replace(warehouse)
+
+
+def test_the_inputs_checksum_changes_with_the_landing_zone_and_the_build_code(tmp_path: Path) -> None:
+    for source in build_module.BUILD_SOURCES:
+        shutil.copytree(PROJECT_ROOT / source, tmp_path / source, ignore=shutil.ignore_patterns("__pycache__"))
+    landing = tmp_path / "landing"
+    original = inputs_checksum("project", landing, tmp_path)
+    assert inputs_checksum("project", landing, tmp_path) == original
+    assert inputs_checksum("another project", landing, tmp_path) != original
+    landed = landing / "gacc" / "flow=export" / "rows.parquet"
+    landed.parent.mkdir(parents=True)
+    landed.write_bytes(b"landed")
+    with_landing = inputs_checksum("project", landing, tmp_path)
+    assert with_landing != original, "a newly landed file"
+    landed.write_bytes(b"landed again, other content")
+    assert inputs_checksum("project", landing, tmp_path) != with_landing
+    landed.unlink()
+    assert inputs_checksum("project", landing, tmp_path) == original
+    code = tmp_path / "scripts" / "tradewh" / "publish.py"
+    code.write_bytes(code.read_bytes() + b"\n")
+    assert inputs_checksum("project", landing, tmp_path) != original, "the publication code"
+
+
+@pytest.mark.slow
+def test_make_build_with_nothing_changed_says_so_and_leaves_the_published_file_untouched(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    build = require_build(shared_build(tmp_path_factory))
+    warehouse = tmp_path / build.warehouse.name
+    shutil.copy2(build.warehouse, warehouse)  # mode 0444 kept; the shared build stays as it was
+    before, stat_before = sha256(warehouse), warehouse.stat()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "build", f"WAREHOUSE={warehouse}"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "nothing changed since the published build" in proc.stdout, proc.stdout
+    assert "dbt build" not in proc.stdout, "dbt did not run"
+    assert sha256(warehouse) == before
+    after = warehouse.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stat_before.st_ino, stat_before.st_mtime_ns), "not even replaced"
+    assert not (tmp_path / ".build").exists() or not list((tmp_path / ".build").glob("*.duckdb"))

@@ -47,6 +47,9 @@ def test_docs_page_is_one_self_contained_file_with_every_mart(built: SharedBuild
             assert json.dumps(comment)[1:-1] in html or json.dumps(comment, ensure_ascii=False)[1:-1] in html, (
                 f"the description of {mart}.{column} is not in the docs site"
             )
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        (build_id,) = con.execute("select build_id from meta.build_info").fetchone()
+    assert f'<meta name="tradewh-build-id" content="{build_id}">' in html, "the page says which build it describes"
     assert "<script src=" not in html.replace('<script src="data:', ""), "no external script"
     assert '<link rel="stylesheet" href="http' not in html
 
@@ -62,6 +65,9 @@ def test_docs_site_in_chromium_lists_the_marts_with_columns_and_lineage(
         budget_ms=6000,
     )  # fmt: skip
     assert requests == [], f"the docs site fetched {requests}"
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        (build_id,) = con.execute("select build_id from meta.build_info").fetchone()
+    assert f"build {build_id}, published" in dom, "the build id is on the page a reader sees"
     for name in marts:
         assert name in dom, f"the sidebar does not list {name}"
     for heading in ("Columns", "Description", "Depends On", "Referenced By"):
@@ -98,6 +104,9 @@ def test_make_docs_regenerates_the_page_from_a_copy_of_the_published_file(built:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "index.html").stat().st_size > 100_000
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        (build_id,) = con.execute("select build_id from meta.build_info").fetchone()
+    assert f'content="{build_id}"' in (tmp_path / "index.html").read_text(encoding="utf-8")
     after = built.warehouse.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
     assert not built.warehouse.with_name(built.warehouse.name + ".wal").exists(), "dbt never opened the published file"

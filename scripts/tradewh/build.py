@@ -13,6 +13,11 @@ tables were built with (the incremental models and everything upstream of them, 
 manifest); when the code's checksum differs, the build says why and starts again from scratch.
 ``full_refresh=True`` (``make build FULL_REFRESH=1``) always builds from scratch.
 
+Nothing changed: the published file also records ``inputs_checksum`` (the project checksum, the
+build, validation and publication code, the expectations, and the landing zone's files). When it
+equals the current one, ``make build`` says so and stops within seconds: the published file keeps
+its bytes and build id.
+
 Landing-only builds: the published file also records a checksum of the whole dbt project's source
 (``project_checksum``: dbt_project.yml, profiles.yml, models, seeds, macros, singular tests, the
 dbt version). When it equals the current one, nothing but the landing zone can have changed, so
@@ -38,10 +43,17 @@ from pathlib import Path
 import duckdb
 
 from tradewh import PROJECT_ROOT
-from tradewh.bi_outputs import refresh_outputs
 from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_dbt
-from tradewh.publish import IncrementalState, PublishError, publish, read_incremental_state
-from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
+from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
+from tradewh.ingest_common import landing_root
+from tradewh.leftovers import remove_stale
+from tradewh.publish import (
+    IncrementalState,
+    PublishError,
+    publish,
+    published_inputs_checksum,
+    read_incremental_state,
+)
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
@@ -50,6 +62,10 @@ STATE_TABLES: tuple[tuple[str, str], ...] = (("intermediate", "gacc_incremental_
 
 PROJECT_SOURCES: tuple[str, ...] = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
 """Everything dbt reads to build the warehouse, for ``project_checksum``."""
+
+BUILD_SOURCES: tuple[str, ...] = ("scripts/tradewh", "expectations")
+"""Besides the dbt project, what shapes the published file: the build, validation and publication
+code and the Great Expectations suites (for ``inputs_checksum``)."""
 
 CHECKSUMMED_MACRO_FILES = "macros/gacc_*.sql"
 """Macro files always in the checksum, whether or not dbt lists them as a model's dependency (the
@@ -163,6 +179,27 @@ def project_checksum(project_root: Path = PROJECT_ROOT) -> str:
         for path in files:
             digest.update(path.relative_to(project_root).as_posix().encode("utf-8") + b"\x1f")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def inputs_checksum(project: str, landing: Path, project_root: Path = PROJECT_ROOT) -> str:
+    """Checksum of everything a build reads: ``project`` (``project_checksum``), ``BUILD_SOURCES``
+    (file contents) and the landing zone (every file's path, size and modification time: landed
+    files are named by their content hash, so this is cheap and exact)."""
+    digest = hashlib.sha256(project.encode())
+    for source in BUILD_SOURCES:
+        for path in sorted((project_root / source).rglob("*")):
+            parts = path.relative_to(project_root).parts
+            if path.is_file() and "__pycache__" not in parts and "uncommitted" not in parts:
+                digest.update(path.relative_to(project_root).as_posix().encode("utf-8") + b"\x1f")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(b"landing\x1e")
+    if landing.is_dir():
+        for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+            info = path.stat()
+            digest.update(
+                f"{path.relative_to(landing).as_posix()}\x1f{info.st_size}\x1f{info.st_mtime_ns}\x1e".encode()
+            )
     return digest.hexdigest()
 
 
@@ -296,10 +333,27 @@ def build(warehouse: Path, dbt_args: list[str] | None = None, *, full_refresh: b
         if not locked:
             print(f"[build] another build of {warehouse} is running: {warehouse} was NOT replaced", file=sys.stderr)
             return 1
-        return _build_locked(warehouse, staging, dbt_args, full_refresh=full_refresh)
+        for path in remove_stale(warehouse):
+            print(f"[build] removed {path} (left by a build that was killed)", flush=True)
+        inputs = inputs_checksum(project_checksum(), landing_root())
+        if not full_refresh and not dbt_args and published_inputs_checksum(warehouse) == inputs:
+            print(
+                f"[build] nothing changed since the published build (dbt project, build code, expectations and"
+                f" landing zone are the same): {warehouse} left as it is (FULL_REFRESH=1 rebuilds anyway)",
+                flush=True,
+            )
+            return 0
+        return _build_locked(warehouse, staging, dbt_args, full_refresh=full_refresh, inputs=inputs)
 
 
-def _build_locked(warehouse: Path, staging: Path, dbt_args: list[str] | None, *, full_refresh: bool) -> int:
+def _build_locked(
+    warehouse: Path, staging: Path, dbt_args: list[str] | None, *, full_refresh: bool, inputs: str | None = None
+) -> int:
+    # imported here, not at the top: great_expectations and pandas take seconds to import, and a
+    # build with nothing changed stops before it needs them
+    from tradewh.bi_outputs import refresh_outputs
+    from tradewh.validation import ValidationSetupError, install_data_docs, validate_warehouse
+
     target_path = staging.with_suffix(".target")
     _remove_quietly(staging)  # left by a build that was killed
     _remove_quietly(staging.with_name(staging.name + ".wal"))
@@ -317,6 +371,7 @@ def _build_locked(warehouse: Path, staging: Path, dbt_args: list[str] | None, *,
         if not report.success:
             print(f"[build] validation failed: {warehouse} was NOT replaced (Data Docs: {docs})", file=sys.stderr)
             return 1
+        outcome.state.inputs_checksum = None if dbt_args else inputs  # a partial build is never "the same"
         result = publish(staging, warehouse, incremental=outcome.state)
         install_data_docs(docs, warehouse.parent / "data_docs")
         print(f"[build] Data Docs {warehouse.parent / 'data_docs' / 'index.html'}", flush=True)
@@ -333,8 +388,10 @@ def _build_locked(warehouse: Path, staging: Path, dbt_args: list[str] | None, *,
         print(f"[build] {exc}\n[build] publication failed: {warehouse} was NOT replaced", file=sys.stderr)
         return 1
     except (OSError, duckdb.Error) as exc:
-        print(f"[build] {exc}\n[build] {warehouse} was NOT replaced", file=sys.stderr)
-        return 1
+        problem = environment_problem(exc)
+        print(f"{problem.render('build') if problem else f'[build] {exc}'}\n[build] {warehouse} was NOT replaced",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_ENVIRONMENT if problem else 1
     finally:
         _remove_quietly(staging)
         _remove_quietly(staging.with_name(staging.name + ".wal"))

@@ -20,9 +20,13 @@ import shutil
 import stat
 import sys
 import tempfile
+from html import escape
 from pathlib import Path
 
+import duckdb
+
 from tradewh.dbt import DbtError, run_dbt
+from tradewh.publish import build_label, build_stamp
 
 MARTS_FOLDER = "marts"
 
@@ -32,11 +36,19 @@ def docs_dir_for(warehouse: Path) -> Path:
     return Path(warehouse).resolve().parent / "docs"
 
 
-def generate_docs(database: Path, target_path: Path, out_dir: Path, *, compile_models: bool = True) -> Path:
+def generate_docs(
+    database: Path,
+    target_path: Path,
+    out_dir: Path,
+    *,
+    compile_models: bool = True,
+    stamp: dict[str, str | None] | None = None,
+) -> Path:
     """Run ``dbt docs generate --static`` against ``database`` and install the page as out_dir/index.html.
 
     ``compile_models=False`` (``--no-compile``) is for a target folder that ``dbt build`` just filled:
-    the models were compiled then, and the page describes exactly what was built.
+    the models were compiled then, and the page describes exactly what was built. ``stamp`` (the
+    published file's ``build_stamp``) is shown at the bottom of the page and kept in a ``<meta>``.
     """
     args = ["docs", "generate", "--static", *([] if compile_models else ["--no-compile"])]
     run_dbt(args, database=database, target_path=target_path, capture=True)
@@ -49,9 +61,23 @@ def generate_docs(database: Path, target_path: Path, out_dir: Path, *, compile_m
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     partial = out_dir / f".index.html.partial-{os.getpid()}"
-    shutil.copyfile(page, partial)
+    html = page.read_text(encoding="utf-8")
+    partial.write_text(with_build_stamp(html, stamp) if stamp is not None else html, encoding="utf-8")
     partial.replace(target)
     return target
+
+
+def with_build_stamp(html: str, stamp: dict[str, str | None]) -> str:
+    """The page with the build it describes: a ``<meta name="tradewh-build-id">`` and a footer line."""
+    label = escape(f"China regional trade warehouse, {build_label(stamp)}")
+    meta = f'<meta name="tradewh-build-id" content="{escape(stamp.get("build_id") or "")}">'
+    footer = (
+        '<div id="tradewh-build" style="position:fixed;right:0;bottom:0;z-index:10000;background:#fff;'
+        f'border:1px solid #ccc;padding:2px 8px;font:12px sans-serif;color:#333">{label}</div>'
+    )
+    if "</head>" not in html or "<body>" not in html:
+        raise DbtError("the dbt docs page has no </head> or <body>: cannot stamp its build id")
+    return html.replace("</head>", meta + "</head>", 1).replace("<body>", "<body>" + footer, 1)
 
 
 def mart_names(manifest_path: Path) -> list[str]:
@@ -76,11 +102,13 @@ def build_docs_site(warehouse: Path, out_dir: Path | None = None) -> Path:
     if not warehouse.is_file():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `make build` first (or pass WAREHOUSE=path)")
     out_dir = Path(out_dir) if out_dir is not None else docs_dir_for(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stamp = build_stamp(con)
     with tempfile.TemporaryDirectory(prefix="tradewh-docs-") as tmp:
         copy = Path(tmp) / warehouse.name
         shutil.copyfile(warehouse, copy)
         copy.chmod(stat.S_IRUSR | stat.S_IWUSR)
-        page = generate_docs(copy, Path(tmp) / "target", out_dir)
+        page = generate_docs(copy, Path(tmp) / "target", out_dir, stamp=stamp)
     return page
 
 

@@ -10,7 +10,8 @@
    full or incremental build, checksum of the incremental models' code) and
    ``meta.table_row_counts``, so a BI user can see which build they are looking at, plus
    ``meta.incremental_relations``: the tables the next build may carry over (``tradewh.build``).
-3. It checks that every table has the same rows as the staging file, and that every table and
+3. It checks that no view names its own catalog (so the file works under any name and ATTACH
+   alias), that every table has the same rows as the staging file, and that every table and
    column comment (the dbt descriptions, persisted as comments) survived; a comment that did not
    is written again with ``COMMENT ON``.
 4. ``CHECKPOINT`` and ``DETACH``: the new file is complete on its own, with no ``.wal`` beside it.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import stat
 import subprocess
 import uuid
@@ -66,6 +68,9 @@ class IncrementalState:
     project_checksum: str | None = None
     """Fingerprint of the whole dbt project's source (``tradewh.build.project_checksum``): when
     the next build's is the same, only the landing zone can have changed."""
+    inputs_checksum: str | None = None
+    """Fingerprint of everything a build reads (``tradewh.build.inputs_checksum``): when the next
+    build's is the same, nothing changed and the published file is left as it is."""
 
 
 @dataclass
@@ -150,6 +155,7 @@ def _write_candidate(
             f"attach '{_quote_literal(str(candidate))}' as dst (storage_version '{_quote_literal(storage_version)}')"
         )
         con.execute("copy from database src to dst")
+        _check_views_self_contained(con, {staging.name.split(".")[0], warehouse.name.split(".")[0]})
         row_counts = _check_row_counts(con)
         reapplied = _restore_comments(con)
         _write_meta(
@@ -238,6 +244,29 @@ def _restore_comments(con: duckdb.DuckDBPyConnection) -> int:
     return reapplied
 
 
+def _check_views_self_contained(con: duckdb.DuckDBPyConnection, catalogs: set[str]) -> None:
+    """Every view of ``dst`` must work under any file name and ATTACH alias: none may name a catalog
+    (the staging file's or the published file's: ``macros/relation_names.sql`` leaves it out), and
+    each must bind where only ``dst``'s own schemas can answer."""
+    schemas = {name for (name,) in con.execute("select schema_name from duckdb_schemas() where database_name = 'dst'")
+               .fetchall()}  # fmt: skip
+    catalogs = catalogs - schemas  # a schema-qualified name is what we want, whatever the catalog is called
+    names = "|".join(re.escape(catalog) for catalog in sorted(catalogs)) or "(?!)"
+    pattern = re.compile(rf'(?<![\w"])"?(?:{names})"?\s*\.', re.IGNORECASE)
+    problems = []
+    views = con.execute("select schema_name, view_name, sql from duckdb_views() where database_name = 'dst'")
+    for schema, name, sql in views.fetchall():
+        if pattern.search(sql or ""):
+            problems.append(f"{schema}.{name} names its catalog ({', '.join(sorted(catalogs))})")
+            continue
+        try:
+            con.execute(f"select * from dst.{_ident(schema)}.{_ident(name)} limit 0")
+        except duckdb.Error as exc:
+            problems.append(f"{schema}.{name} does not work on its own: {str(exc).splitlines()[0]}")
+    if problems:
+        raise PublishError("views that would break under another file name or alias: " + "; ".join(problems))
+
+
 def _write_meta(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -263,12 +292,13 @@ def _write_meta(
             total_rows bigint not null,
             build_mode varchar,
             incremental_checksum varchar,
-            project_checksum varchar
+            project_checksum varchar,
+            inputs_checksum varchar
         )
         """
     )
     con.execute(
-        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             build_id,
             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -281,6 +311,7 @@ def _write_meta(
             incremental.mode if incremental else None,
             incremental.checksum if incremental else None,
             incremental.project_checksum if incremental else None,
+            incremental.inputs_checksum if incremental else None,
         ],
     )
     con.execute(
@@ -332,6 +363,10 @@ def _write_meta(
         "published file: only newly landed periods were processed).",
         "build_info.incremental_checksum": "Checksum of the code of the incremental models and everything "
         "upstream of them; a build whose code differs rebuilds them from scratch.",
+        "build_info.project_checksum": "Checksum of the dbt project's source (models, seeds, macros, tests, "
+        "project and profile) and the dbt version: equal means only the landing zone can have changed.",
+        "build_info.inputs_checksum": "Checksum of everything a build reads (the dbt project, the build and "
+        "validation code, the expectations, the landing zone): a build whose inputs are equal publishes nothing.",
         "table_row_counts.build_id": "The build these counts belong to (meta.build_info.build_id).",
         "table_row_counts.schema_name": "Schema of the table.",
         "table_row_counts.table_name": "Name of the table.",
@@ -341,6 +376,38 @@ def _write_meta(
     }
     for column, comment in columns.items():
         con.execute(f"comment on column dst.{META_SCHEMA}.{column} is '{_quote_literal(comment)}'")
+
+
+def build_stamp(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """``build_id`` and ``published_at_utc`` (ISO text) of the published file ``con`` reads, from
+    ``meta.build_info``; both None for a file without it. Pages and exports made from a build
+    carry these (the Parquet folder's build.json, the docs page; the report should too)."""
+    try:
+        row = con.execute("select build_id, published_at_utc from meta.build_info").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    build_id, published = row or (None, None)
+    return {"build_id": build_id, "published_at_utc": published.isoformat() if published else None}
+
+
+def published_inputs_checksum(warehouse: Path) -> str | None:
+    """The ``inputs_checksum`` the published file recorded (None: no file, or an older one)."""
+    if not Path(warehouse).is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            (value,) = con.execute(f"select inputs_checksum from {META_SCHEMA}.build_info").fetchone()
+    except (duckdb.Error, TypeError):  # no such table or column, an empty table: an older file
+        return None
+    return value
+
+
+def build_label(stamp: dict[str, str | None]) -> str:
+    """``build <id>, published <YYYY-MM-DD HH:MM> UTC`` for a page footer or a banner."""
+    if not stamp.get("build_id"):
+        return "no build id (the file has no meta.build_info)"
+    published = (stamp.get("published_at_utc") or "")[:16].replace("T", " ")
+    return f"build {stamp['build_id']}, published {published} UTC"
 
 
 def read_incremental_state(con: duckdb.DuckDBPyConnection, database: str) -> IncrementalState | None:

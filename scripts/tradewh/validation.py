@@ -35,6 +35,8 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 
+from tradewh.errors import environment_problem
+from tradewh.leftovers import gx_temp_prefix
 from tradewh.validation_spec import CONTEXT_DIR, SPEC_PATH, SUITES_DIRNAME, SpecError, load_spec
 
 if TYPE_CHECKING:
@@ -49,6 +51,10 @@ _MAX_KEYS_SHOWN = 5
 
 class ValidationSetupError(RuntimeError):
     """Validation could not start (no warehouse file, no file context): the message says which."""
+
+
+class DamagedWarehouseError(ValidationSetupError):
+    """The warehouse file cannot be read whole (truncated, corrupted): no expectation was run."""
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,11 @@ def validate_warehouse(
         raise ValidationSetupError(f"no warehouse file at {warehouse}")
     if not (context_dir / "great_expectations.yml").is_file():
         raise ValidationSetupError(f"no GX file context at {context_dir} (great_expectations.yml missing)")
+    check_readable(warehouse)
     docs_dir = (data_docs_dir or default_data_docs_dir(warehouse)).resolve()
     report = ValidationReport(warehouse=warehouse)
 
-    with _quiet_gx(), tempfile.TemporaryDirectory(prefix="tradewh-gx-") as tmp:
+    with _quiet_gx(), tempfile.TemporaryDirectory(prefix=gx_temp_prefix()) as tmp:
         runtime_dir = Path(tmp) / "context"
         shutil.copytree(context_dir, runtime_dir, ignore=shutil.ignore_patterns("uncommitted"))
         staging_docs = Path(tmp) / "data_docs"
@@ -143,6 +150,29 @@ def validate_warehouse(
         if data_docs:
             report.data_docs_index = _build_data_docs(context, staging_docs, docs_dir, report)
     return report
+
+
+def check_readable(warehouse: Path) -> None:
+    """Read every table of ``warehouse`` whole (a hash of every row), before any expectation runs.
+
+    A truncated or corrupted copy fails here, with one line saying so, instead of as a list of
+    errored expectations. An environment error (``tradewh.errors``) is raised as it is.
+    """
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+                " where database_name = current_database() and not internal"
+            ).fetchall()
+            for schema, table in tables:
+                con.execute(f'select count(*), sum(hash(t)) from "{schema}"."{table}" as t').fetchone()
+    except duckdb.Error as exc:
+        if environment_problem(exc) is not None:
+            raise
+        raise DamagedWarehouseError(
+            f"damaged warehouse: {warehouse} cannot be read whole ({_first_line(str(exc))}); no expectation was"
+            " run. Rebuild it (make build) or restore the previous build (docs/connect-bi.md)"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -387,7 +417,9 @@ def _build_data_docs(
         if docs_dir.exists():
             shutil.rmtree(docs_dir)
         shutil.copytree(staging_docs, docs_dir)
-    except Exception as exc:  # noqa: BLE001  a site that cannot be written fails the run, whatever the cause
+    except Exception as exc:  # a site that cannot be written fails the run, whatever the cause
+        if environment_problem(exc) is not None:
+            raise  # the machine's problem (disk full, permissions): reported as such by the caller
         reason = f"{type(exc).__name__}: {exc}"
         report.outcomes.append(Outcome("data_docs", "data_docs.written", "error", "-", "index.html", reason))
         return None
