@@ -14,7 +14,7 @@ import pytest
 
 from bi_helpers import SharedBuild, png_stats, require_build, run_chromium, shared_build
 from tradewh import PROJECT_ROOT
-from tradewh.report import SECTIONS, TEMPLATES
+from tradewh.report import SECTIONS, TEMPLATES, SectionUnavailableError, render_chart
 from tradewh.report_format import amount, num, period, signed
 
 SECTION_IDS = ("totals", "growth", "frontier", "regions", "blocs", "monthly", "issues")
@@ -48,6 +48,18 @@ def test_every_section_has_its_template_and_reads_a_report_model() -> None:
         assert section.relation.startswith("report.rpt_report_"), section.relation
         model = PROJECT_ROOT / "models" / "marts" / "report" / f"{section.relation.split('.')[1]}.sql"
         assert model.exists(), f"{section.anchor} reads {section.relation}, which no model builds"
+
+
+def test_a_chart_spec_vega_lite_rejects_is_a_section_not_drawn_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.vl.json").write_text('{"mark": "bar", "encoding": {"x": {"field": "a", "type": "bogus"}}}')
+    (tmp_path / "garbled.vl.json").write_text('{"mark": "bar",')
+    with pytest.raises(SectionUnavailableError, match=r"chart broken\.vl\.json: Error: Invalid field type"):
+        render_chart("broken", [{"a": 1}], tmp_path)
+    with pytest.raises(SectionUnavailableError, match=r"chart garbled\.vl\.json: "):
+        render_chart("garbled", [{"a": 1}], tmp_path)
+    (tmp_path / "fine.vl.json").write_text('{"mark": "bar", "encoding": {"x": {"field": "a", "type": "quantitative"}}}')
+    svg = render_chart("fine", [{"a": 1}], tmp_path)
+    assert svg is not None and svg.startswith("<svg") and 'aria-roledescription="bar"' in svg
 
 
 def test_the_page_quotes_the_report_models_and_names_its_build(built: SharedBuild, report_html: str) -> None:

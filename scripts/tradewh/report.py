@@ -96,15 +96,22 @@ def read_rows(con: duckdb.DuckDBPyConnection, section: Section) -> list[dict[str
     return rows
 
 
-def render_chart(anchor: str, rows: list[dict[str, object]]) -> Markup | None:
-    """The section's Vega-Lite spec with ``rows`` as its data, as inline SVG (None without a spec)."""
-    spec_path = TEMPLATES / "charts" / f"{anchor}.vl.json"
+def render_chart(anchor: str, rows: list[dict[str, object]], charts: Path = TEMPLATES / "charts") -> Markup | None:
+    """The section's Vega-Lite spec with ``rows`` as its data, as inline SVG (None without a spec).
+
+    A spec that is not JSON or that Vega-Lite rejects raises SectionUnavailableError naming the file.
+    """
+    spec_path = charts / f"{anchor}.vl.json"
     if not spec_path.exists() or not rows:
         return None
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    spec["data"] = {"values": json.loads(json.dumps(rows, default=str))}
-    spec["config"] = {**CHART_CONFIG, **spec.get("config", {})}
-    svg = vl_convert.vegalite_to_svg(spec)
+    try:
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+        spec["data"] = {"values": json.loads(json.dumps(rows, default=str))}
+        spec["config"] = {**CHART_CONFIG, **spec.get("config", {})}
+        svg = vl_convert.vegalite_to_svg(spec)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError, and so is every vl-convert failure
+        reason = next((line.strip() for line in str(exc).splitlines() if line.strip().startswith("Error")), str(exc))
+        raise SectionUnavailableError(f"chart {spec_path.name}: {reason}") from exc
     description = jinja2.filters.escape(spec.get("description", anchor))
     # the <title> is what screen readers announce for the chart as a whole
     return Markup(svg.replace(">", f"><title>{description}</title>", 1))  # noqa: S704 - Vega escapes its text
@@ -139,12 +146,13 @@ def render_report(con: duckdb.DuckDBPyConnection, warehouse_name: str) -> Report
     for section in SECTIONS:
         try:
             rows = read_rows(con, section)
+            chart = render_chart(section.anchor, rows)
         except SectionUnavailableError as exc:
             report.unavailable[section.anchor] = str(exc)
             drawn.append(Drawn(section.anchor, error=str(exc)))
             continue
         report.sections.append(section.anchor)
-        drawn.append(Drawn(section.anchor, rows, render_chart(section.anchor, rows)))
+        drawn.append(Drawn(section.anchor, rows, chart))
     report.html = (
         environment()
         .get_template("page.html.j2")
