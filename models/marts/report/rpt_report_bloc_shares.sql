@@ -58,7 +58,9 @@ named as (
 ranked as (
     select
         *,
-        dense_rank() over (order by is_country asc, release_count desc, partner_scope asc) as scope_order
+        cast(
+            dense_rank() over (order by is_country asc, release_count desc, partner_scope asc) as bigint
+        ) as scope_order
     from named
 ),
 

@@ -52,13 +52,13 @@ ordered as (
         growth_multiple,
         row_number() over (order by growth_multiple desc, region_code asc) = 1 as is_fastest,
         row_number() over (order by last_value_bn_usd, region_code) = 1 as is_smallest,
-        row_number() over (
+        cast(row_number() over (
             order by
                 case when region_code in ({{ report_focus_regions() }}) then 0 else 1 end asc,
                 case when region_code = {{ report_focus_regions(first_only=true) }} then 0 else 1 end asc,
                 growth_multiple desc,
                 region_code asc
-        ) as panel_order
+        ) as bigint) as panel_order
     from multiples
 ),
 
