@@ -11,13 +11,17 @@ SPARK_VENV := .venv-spark
 SPARK_BIN  := $(SPARK_VENV)/bin
 SUPERSET_VENV := .venv-superset
 SUPERSET_BIN  := $(SUPERSET_VENV)/bin
+SCORE_VENV := .venv-score
+SCORE_BIN  := $(SCORE_VENV)/bin
+# what the last `make build` of $(WAREHOUSE) left: dbt's manifest.json and catalog.json
+ARTIFACTS  ?= $(dir $(WAREHOUSE)).build/$(basename $(notdir $(WAREHOUSE))).staging.target
 ROWS      ?= 10000000
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test-deps build validate test lint export docs report sql bench clean spark-venv java build-spark test-spark superset-venv test-superset
+.PHONY: help venv test-deps build validate test lint export docs report sql bench score clean spark-venv java build-spark test-spark superset-venv test-superset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +72,17 @@ sql: venv ## a locked SQL shell on $(WAREHOUSE): read-only, no files, no shell c
 
 bench: venv ## benchmark at ROWS rows (default 10 million); writes warehouse/bench/results.json
 	$(BIN)/python scripts/bench.py --rows $(ROWS)
+
+$(SCORE_BIN)/.installed: requirements-score.txt
+	@test -x $(SCORE_BIN)/python || $(PYTHON) -m venv $(SCORE_VENV)
+	$(SCORE_BIN)/python -m pip install --quiet -r requirements-score.txt
+	@touch $@
+
+# Reads the artifacts of the last `make build` (docs/metadata.md); not part of `make test`.
+score: $(SCORE_BIN)/.installed ## dbt-score (metadata lint) and dbt-coverage (column docs) of the last build, in .venv-score
+	@test -f $(ARTIFACTS)/catalog.json || { echo "score: no $(ARTIFACTS)/catalog.json: run make build first" >&2; exit 1; }
+	$(SCORE_BIN)/dbt-score lint --manifest $(ARTIFACTS)/manifest.json --show failing-items
+	$(SCORE_BIN)/dbt-coverage compute doc --run-artifacts-dir $(ARTIFACTS) --cov-report $(ARTIFACTS)/coverage-doc.json
 
 $(SPARK_BIN)/.installed: requirements-spark.txt
 	@test -x $(SPARK_BIN)/python || $(PYTHON) -m venv $(SPARK_VENV)
