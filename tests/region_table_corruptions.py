@@ -61,8 +61,10 @@ REGION_TABLE_CORRUPTIONS: tuple[TableCorruption, ...] = (
     # Xizang's reported January-June 2025 growth replaced by 99.9%.
     TableCorruption(
         "r10_region_table_growth_matches_prior_year.within_rounding_or_listed",
-        ("update raw.gacc_region_table set total_ytd_yoy_pct = '99.9' "
-         "where period = '2025-06' and place_as_printed = '西藏自治区'",),
+        (
+            "update raw.gacc_region_table set total_ytd_yoy_pct = '99.9' "
+            "where period = '2025-06' and place_as_printed = '西藏自治区'",
+        ),
         "table_growth_mismatch",
         "grt:2025-06:540000:total:yoy",
     ),

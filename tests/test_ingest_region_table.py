@@ -20,7 +20,7 @@ from tradewh.ingest_region_table import SEED_COLUMNS, TABLE_SEED, ingest_region_
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc_region_tables"
 MONTHS = sorted(FIXTURES.glob("20*.csv"))
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from region_table_corruptions import REGION_TABLE_CORRUPTIONS, TableCorruption
 
+from region_table_corruptions import REGION_TABLE_CORRUPTIONS, TableCorruption
 from tradewh.validation import validate_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc_region_tables"
@@ -236,7 +236,11 @@ def test_a_press_figure_beyond_its_rounding_is_an_issue_with_both_numbers(
 def test_nbs_2024_is_reconciled_with_the_december_table_and_a060201_stays_apart(reader) -> None:
     nbs = {
         row["region_code"]: row
-        for row in csv.DictReader((Path(__file__).parents[1] / "seeds/raw/nbs_trade_by_province_two_concepts_annual.csv").open(encoding="utf-8"))
+        for row in csv.DictReader(
+            (Path(__file__).parents[1] / "seeds/raw/nbs_trade_by_province_two_concepts_annual.csv").open(
+                encoding="utf-8"
+            )
+        )
         if row["year"] == "2024"
     }
     december = table("2024-12")
@@ -255,7 +259,9 @@ def test_nbs_2024_is_reconciled_with_the_december_table_and_a060201_stays_apart(
 @pytest.mark.parametrize(
     "case", [case for case in REGION_TABLE_CORRUPTIONS if not case.rule_code], ids=lambda case: case.target
 )
-def test_an_empty_table_fails_every_has_comparisons(built_warehouse: Path, tmp_path: Path, case: TableCorruption) -> None:
+def test_an_empty_table_fails_every_has_comparisons(
+    built_warehouse: Path, tmp_path: Path, case: TableCorruption
+) -> None:
     copy = _copy(built_warehouse, tmp_path)
     _apply(copy, case.statements)
     report = validate_warehouse(copy, data_docs=False, only=[case.target.split(".")[0]])

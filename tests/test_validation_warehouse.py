@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from region_table_corruptions import REGION_TABLE_CORRUPTIONS
 
+from region_table_corruptions import REGION_TABLE_CORRUPTIONS
 from tradewh import build as build_module
 from tradewh.dbt import run_dbt
 from tradewh.ingest_gacc import ingest_gacc

@@ -31,13 +31,27 @@ press_figures as (
 
 cells as (
     select
-        region_code, region_level, parent_region_code, year, month, flow, 'month' as measure,
-        value_month_cny as value_cny, month_as_printed as value_as_printed
+        region_code,
+        region_level,
+        parent_region_code,
+        year,
+        month,
+        flow,
+        'month' as measure,
+        value_month_cny as value_cny,
+        month_as_printed as value_as_printed
     from facts
     union all
     select
-        region_code, region_level, parent_region_code, year, month, flow, 'ytd' as measure,
-        value_ytd_cny as value_cny, ytd_as_printed as value_as_printed
+        region_code,
+        region_level,
+        parent_region_code,
+        year,
+        month,
+        flow,
+        'ytd' as measure,
+        value_ytd_cny as value_cny,
+        ytd_as_printed as value_as_printed
     from facts
 ),
 
@@ -56,29 +70,29 @@ provinces_sum as (
 
 provinces_vs_national as (
     select
-        national.region_code,
-        national.year,
-        national.month,
-        national.flow,
-        national.measure,
+        national_cell.region_code,
+        national_cell.year,
+        national_cell.month,
+        national_cell.flow,
+        national_cell.measure,
         'table_provinces_sum_mismatch' as rule_code,
-        national.value_as_printed,
+        national_cell.value_as_printed,
         cast(null as {{ dbt.type_string() }}) as compared_figure_id,
-        national.value_cny as observed_value,
+        national_cell.value_cny as observed_value,
         provinces_sum.provinces_cny as expected_value,
         'The 31 provinces sum to ' || cast(provinces_sum.provinces_cny / 10000 as {{ dbt.type_bigint() }})
         || ' 万元 (' || cast(provinces_sum.provinces as {{ dbt.type_string() }}) || ' provinces), beyond the'
         || ' rounding of 31 cells (16 万元) from the national total.' as explanation
-    from cells as national
+    from cells as national_cell
     inner join provinces_sum
         on
-            national.year = provinces_sum.year
-            and national.month = provinces_sum.month
-            and national.flow = provinces_sum.flow
-            and national.measure = provinces_sum.measure
+            national_cell.year = provinces_sum.year
+            and national_cell.month = provinces_sum.month
+            and national_cell.flow = provinces_sum.flow
+            and national_cell.measure = provinces_sum.measure
     where
-        national.region_level = 'national'
-        and (provinces_sum.provinces <> 31 or abs(national.value_cny - provinces_sum.provinces_cny) > 160000)
+        national_cell.region_level = 'national'
+        and (provinces_sum.provinces <> 31 or abs(national_cell.value_cny - provinces_sum.provinces_cny) > 160000)
 ),
 
 flow_sums as (
@@ -122,8 +136,10 @@ month_revised as (
         value_month_cny as observed_value,
         value_month_from_ytd_cny as expected_value,
         'The month as printed differs from this table''s year-to-date minus the previous table''s'
-        || ' by ' || cast(cast((value_month_cny - value_month_from_ytd_cny) / 10000 as {{ dbt.type_bigint() }})
-            as {{ dbt.type_string() }})
+        || ' by ' || cast(
+            cast((value_month_cny - value_month_from_ytd_cny) / 10000 as {{ dbt.type_bigint() }})
+            as {{ dbt.type_string() }}
+        )
         || ' 万元: this table revised an earlier month. The printed month is published.' as explanation
     from facts
     where abs(value_month_cny - value_month_from_ytd_cny) > 15000
@@ -165,11 +181,15 @@ growth_mismatch as (
         cast(null as {{ dbt.type_string() }}) as compared_figure_id,
         yoy_pct_reported as observed_value,
         yoy_pct_computed as expected_value,
-        'Computed from the previous year''s table (' || cast(cast(prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
-            as {{ dbt.type_string() }})
+        'Computed from the previous year''s table (' || cast(
+            cast(prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
+            as {{ dbt.type_string() }}
+        )
         || ' 万元) the growth differs by more than {{ var("growth_tolerance_pp") }} points; the reported rate implies'
-        || ' a revised base of ' || cast(cast(implied_prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
-            as {{ dbt.type_string() }}) || ' 万元.' as explanation
+        || ' a revised base of ' || cast(
+            cast(implied_prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
+            as {{ dbt.type_string() }}
+        ) || ' 万元.' as explanation
     from facts
     where abs(yoy_pct_reported - yoy_pct_computed) > {{ var('growth_tolerance_pp') }}
 ),
@@ -212,11 +232,16 @@ press_vs_table as (
 
 described_table as (
     select
-        'grt:' || cast(year as {{ dbt.type_string() }}) || '-' || lpad(cast(month as {{ dbt.type_string() }}), 2, '0')
-        || ':' || region_code || ':' || flow || ':' || measure as figure_id,
+        'grt:'
+        || cast(table_issues.year as {{ dbt.type_string() }})
+        || '-'
+        || lpad(cast(table_issues.month as {{ dbt.type_string() }}), 2, '0')
+        || ':' || table_issues.region_code || ':' || table_issues.flow || ':' || table_issues.measure as figure_id,
         table_issues.*,
         cast(
-            cast(year as {{ dbt.type_string() }}) || '-' || lpad(cast(month as {{ dbt.type_string() }}), 2, '0')
+            cast(table_issues.year as {{ dbt.type_string() }})
+            || '-'
+            || lpad(cast(table_issues.month as {{ dbt.type_string() }}), 2, '0')
             || '-01' as date
         ) as month_date
     from table_issues

@@ -43,7 +43,7 @@ ytd_fx as (
         avg(earlier.cny_per_usd) as cny_per_usd_ytd
     from fx_monthly as later
     inner join fx_monthly as earlier
-        on later.year = earlier.year and earlier.month <= later.month
+        on later.year = earlier.year and later.month >= earlier.month
     group by later.year, later.month
 ),
 

@@ -50,7 +50,14 @@ SEED_COLUMNS = [
     "unit_as_printed",
     *MEASURES,
 ]
-HEADER_MEASURES = ["收发货人所在地", "进出口", "进出口", "出口", "出口", "进口", "进口"] + [
+HEADER_MEASURES = [
+    "收发货人所在地",
+    "进出口",
+    "进出口",
+    "出口",
+    "出口",
+    "进口",
+    "进口",
     "累计比去年同期±％",
     "累计比去年同期±％.1",
     "累计比去年同期±％.2",
@@ -96,6 +103,20 @@ def _period_from(path: Path, explicit: str | None) -> tuple[str, list[str]]:
     return "", [f"{path}: cannot tell the month: {source} {candidate!r} is not YYYY-MM (give --period YYYY-MM)"]
 
 
+def _check_unit_row(path: Path, unit_row: list[str]) -> list[str]:
+    problems = []
+    for column, cell in enumerate(unit_row[:7], start=1):
+        if cell != f"Unnamed: {column - 1}_level_0":
+            problems.append(f"{path}: line 1, column {column}: {cell!r}, expected 'Unnamed: {column - 1}_level_0'")
+    for column, cell in enumerate(unit_row[7:], start=8):
+        unit = cell.removeprefix("单位：")
+        if not cell.startswith("单位："):
+            problems.append(f"{path}: line 1, column {column}: {cell!r}, expected the unit as '单位：{UNIT}'")
+        elif unit != UNIT:
+            problems.append(f"{path}: line 1, column {column}: unknown unit {unit!r} (known: {UNIT})")
+    return problems
+
+
 def _check_headers(path: Path, rows: list[list[str]], month: int) -> list[str]:
     problems = []
     if len(rows) < 4:
@@ -106,15 +127,7 @@ def _check_headers(path: Path, rows: list[list[str]], month: int) -> list[str]:
             problems.append(f"{path}: line {row_index}: {len(row)} columns, expected 10 (header row {row_index})")
     if problems:
         return problems
-    for column, cell in enumerate(unit_row[:7], start=1):
-        if cell != f"Unnamed: {column - 1}_level_0":
-            problems.append(f"{path}: line 1, column {column}: {cell!r}, expected 'Unnamed: {column - 1}_level_0'")
-    for column, cell in enumerate(unit_row[7:], start=8):
-        unit = cell.removeprefix("单位：")
-        if not cell.startswith("单位："):
-            problems.append(f"{path}: line 1, column {column}: {cell!r}, expected the unit as '单位：{UNIT}'")
-        elif unit != UNIT:
-            problems.append(f"{path}: line 1, column {column}: unknown unit {unit!r} (known: {UNIT})")
+    problems += _check_unit_row(path, unit_row)
     for column, (cell, expected) in enumerate(zip(measure_row, HEADER_MEASURES, strict=True), start=1):
         if cell != expected:
             problems.append(f"{path}: line 2, column {column}: {cell!r}, expected {expected!r}")
@@ -122,8 +135,7 @@ def _check_headers(path: Path, rows: list[list[str]], month: int) -> list[str]:
     for column, (cell, expected) in enumerate(zip(month_row, expected_months, strict=True), start=1):
         if cell != expected:
             problems.append(
-                f"{path}: line 3, column {column}: {cell!r}, expected {expected!r} "
-                f"(the month of the period, {month})"
+                f"{path}: line 3, column {column}: {cell!r}, expected {expected!r} (the month of the period, {month})"
             )
     return problems
 
@@ -140,29 +152,38 @@ def _check_cells(path: Path, line: int, cells: list[str]) -> list[str]:
     return problems
 
 
-def read_table(path: Path, places: dict[str, dict[str, str]], period: str | None = None) -> Table:
-    """Parse and check one saved table; raises IngestError listing every problem."""
-    path = Path(path)
+def _decode(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(f"{path}: byte {exc.start}: not UTF-8 (the saved tables are UTF-8 with BOM)") from None
-    the_period, problems = _period_from(path, period)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if problems:
-        raise IngestError(problems)
-    problems = _check_headers(path, rows, int(the_period[5:]))
-    if problems:
-        raise IngestError(problems)
-    parsed: list[tuple[int, str, list[str]]] = []
-    seen: dict[str, int] = {}
-    province = ""
+
+
+def _place_problem(path: Path, line: int, place: str, known: dict[str, str] | None, province: str) -> str | None:
+    """Why ``place`` cannot be landed where it is printed (after ``province``), or None."""
+    if known is None:
+        return (
+            f"{path}: line {line}, column 1: unknown place {place!r} "
+            "(add it to seeds/reference/ref_region_places.csv: scripts/generate_region_places.py)"
+        )
+    if known["region_level"] in ("national", "province") or known["parent_region_code"] == province:
+        return None
+    return (
+        f"{path}: line {line}, column 1: {place!r} is under province {province or 'none'} in the table, "
+        f"but ref_region_places puts it under {known['parent_region_code']}"
+    )
+
+
+def _data_rows(path: Path, rows: list[list[str]]) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """The place rows (line number, cells) up to the footnote, and problems of shape."""
+    kept: list[tuple[int, list[str]]] = []
+    problems: list[str] = []
     for line, row in enumerate(rows[3:], start=4):
-        if not row or not any(row):
+        if not any(row):
             continue
         if row[0].startswith(FOOTNOTE_PREFIX):
             trailing = [n for n, later in enumerate(rows[line:], start=line + 1) if any(later)]
@@ -172,31 +193,43 @@ def read_table(path: Path, places: dict[str, dict[str, str]], period: str | None
         if len(row) != 10:
             problems.append(f"{path}: line {line}: {len(row)} columns, expected 10")
             continue
+        kept.append((line, row))
+    return kept, problems
+
+
+def read_table(path: Path, places: dict[str, dict[str, str]], period: str | None = None) -> Table:
+    """Parse and check one saved table; raises IngestError listing every problem."""
+    path = Path(path)
+    text = _decode(path)
+    the_period, problems = _period_from(path, period)
+    if problems:
+        raise IngestError(problems)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    problems = _check_headers(path, rows, int(the_period[5:]))
+    if problems:
+        raise IngestError(problems)
+    data, problems = _data_rows(path, rows)
+    parsed: list[tuple[int, str, list[str]]] = []
+    seen: dict[str, int] = {}
+    province = ""
+    for line, row in data:
         place, cells = row[0].strip(), row[1:]
         problems += _check_cells(path, line, cells)
         if place in seen:
             problems.append(f"{path}: line {line}, column 1: {place!r} again (first on line {seen[place]})")
         seen[place] = line
         known = places.get(place)
-        if known is None:
-            problems.append(
-                f"{path}: line {line}, column 1: unknown place {place!r} "
-                "(add it to seeds/reference/ref_region_places.csv: scripts/generate_region_places.py)"
-            )
-        elif known["region_level"] == "province":
+        if known is not None and known["region_level"] == "province":
             province = known["region_code"]
-        elif known["region_level"] != "national" and known["parent_region_code"] != province:
-            problems.append(
-                f"{path}: line {line}, column 1: {place!r} is under province {province or 'none'} in the table, "
-                f"but ref_region_places puts it under {known['parent_region_code']}"
-            )
+        problem = _place_problem(path, line, place, known, province)
+        if problem:
+            problems.append(problem)
         parsed.append((line, place, cells))
     if parsed and parsed[0][1] != NATIONAL_LABEL:
         problems.append(f"{path}: line {parsed[0][0]}, column 1: {parsed[0][1]!r}, expected {NATIONAL_LABEL!r} first")
     provinces = {p["region_code"] for p in places.values() if p["region_level"] == "province"}
     present = {places[place]["region_code"] for _, place, _ in parsed if place in places}
-    for code in sorted(provinces - present):
-        problems.append(f"{path}: province {code} is missing from the table")
+    problems += [f"{path}: province {code} is missing from the table" for code in sorted(provinces - present)]
     if problems:
         raise IngestError(problems)
     return Table(path=path, period=the_period, rows=parsed)
@@ -221,9 +254,7 @@ def _seed_lines(table: Table, vintage: int, ingested_at: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     content_hash = table.content_hash
     for line, place, cells in table.rows:
-        writer.writerow(
-            [table.period, vintage, content_hash, ingested_at, table.path.name, line, place, UNIT, *cells]
-        )
+        writer.writerow([table.period, vintage, content_hash, ingested_at, table.path.name, line, place, UNIT, *cells])
     return buffer.getvalue()
 
 
@@ -247,7 +278,9 @@ def ingest_region_tables(
             problems += exc.problems
     periods = [t.period for t in tables]
     for duplicate in sorted({p for p in periods if periods.count(p) > 1}):
-        problems.append(f"month {duplicate} given twice: {', '.join(str(t.path) for t in tables if t.period == duplicate)}")
+        problems.append(
+            f"month {duplicate} given twice: {', '.join(str(t.path) for t in tables if t.period == duplicate)}"
+        )
     if problems:
         raise IngestError(problems, hint="Nothing was written.")
     original = seed.read_bytes()
@@ -256,7 +289,7 @@ def ingest_region_tables(
     if header != SEED_COLUMNS:
         raise IngestError(f"{seed}: line 1: header is {header}, expected {SEED_COLUMNS}")
     latest = _latest_vintages(seed_rows)
-    ingested_at = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ingested_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     outcomes: list[Outcome] = []
     appended = []
     for table in sorted(tables, key=lambda t: t.period):

@@ -36,6 +36,10 @@ def read_adcodes(path: Path) -> dict[str, list[tuple[str, str]]]:
     return by_province
 
 
+def _unique(codes: list[str]) -> str:
+    return codes[0] if len(codes) == 1 else ""
+
+
 def _level_and_code(name: str, candidates: list[tuple[str, str]]) -> tuple[str, str]:
     if any(marker in name for marker in _ZONE_MARKERS):
         return "development_zone", ""
@@ -43,18 +47,16 @@ def _level_and_code(name: str, candidates: list[tuple[str, str]]) -> tuple[str, 
         return "cooperation_zone", ""
     if name.endswith("新区"):
         # 天津滨海新区 is the district 滨海新区: the name without the city prefix, when cpca has it.
-        codes = [code for code, known in candidates if known == name[2:]]
-        return "new_area", codes[0] if len(codes) == 1 else ""
+        return "new_area", _unique([code for code, known in candidates if known == name[2:]])
     if name.endswith("州"):
         codes = [c for c, known in candidates if known.startswith(name[:-1]) and known.endswith("自治州")]
-        return "autonomous_prefecture", codes[0] if len(codes) == 1 else ""
+        return "autonomous_prefecture", _unique(codes)
     if name.endswith("市"):
-        codes = [code for code, known in candidates if known == name]
-        if len(codes) != 1:
-            return "city", ""
-        return ("prefecture_city" if codes[0].endswith("00") else "county_city"), codes[0]
-    codes = [code for code, known in candidates if known == f"{name}县"]
-    return ("county", codes[0]) if len(codes) == 1 else ("other", "")
+        code = _unique([code for code, known in candidates if known == name])
+        level = "city" if not code else "prefecture_city" if code.endswith("00") else "county_city"
+        return level, code
+    code = _unique([code for code, known in candidates if known == f"{name}县"])
+    return ("county" if code else "other"), code
 
 
 def place_rows(tables: list[Path], adcodes: dict[str, list[tuple[str, str]]]) -> list[dict[str, str]]:

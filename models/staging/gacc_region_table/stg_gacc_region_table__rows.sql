@@ -28,7 +28,14 @@ typed as (
 
 by_flow as (
     select
-        year, month, vintage, content_hash, ingested_at, source_file, line_number, place_as_printed,
+        year,
+        month,
+        vintage,
+        content_hash,
+        ingested_at,
+        source_file,
+        line_number,
+        place_as_printed,
         'total' as flow,
         total_month as month_as_printed,
         total_ytd as ytd_as_printed,
@@ -36,7 +43,14 @@ by_flow as (
     from typed
     union all
     select
-        year, month, vintage, content_hash, ingested_at, source_file, line_number, place_as_printed,
+        year,
+        month,
+        vintage,
+        content_hash,
+        ingested_at,
+        source_file,
+        line_number,
+        place_as_printed,
         'export' as flow,
         export_month as month_as_printed,
         export_ytd as ytd_as_printed,
@@ -44,7 +58,14 @@ by_flow as (
     from typed
     union all
     select
-        year, month, vintage, content_hash, ingested_at, source_file, line_number, place_as_printed,
+        year,
+        month,
+        vintage,
+        content_hash,
+        ingested_at,
+        source_file,
+        line_number,
+        place_as_printed,
         'import' as flow,
         import_month as month_as_printed,
         import_ytd as ytd_as_printed,
