@@ -56,7 +56,8 @@ with_fx as (
         cast(second_concept.value_usd as double) as value_usd_destination_source,
         customs_table.value_ytd_cny as customs_table_value_cny,
         customs_table.value_ytd_usd as customs_table_value_usd,
-        100 * (cast(provinces.value_usd as double) / customs_table.value_ytd_usd - 1) as gap_vs_customs_table_pct
+        round(100 * (cast(provinces.value_usd as double) / nullif(customs_table.value_ytd_usd, 0) - 1), 6)
+            as gap_vs_customs_table_pct
     from provinces
     inner join regions
         on provinces.region_code = regions.region_code

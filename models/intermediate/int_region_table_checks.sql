@@ -80,7 +80,7 @@ provinces_vs_national as (
         cast(null as {{ dbt.type_string() }}) as compared_figure_id,
         national_cell.value_cny as observed_value,
         provinces_sum.provinces_cny as expected_value,
-        'The 31 provinces sum to ' || cast(provinces_sum.provinces_cny / 10000 as {{ dbt.type_bigint() }})
+        'The 31 provinces sum to ' || cast(round(provinces_sum.provinces_cny / 10000) as {{ dbt.type_bigint() }})
         || ' 万元 (' || cast(provinces_sum.provinces as {{ dbt.type_string() }}) || ' provinces), beyond the'
         || ' rounding of 31 cells (16 万元) from the national total.' as explanation
     from cells as national_cell
@@ -135,9 +135,9 @@ month_revised as (
         cast(null as {{ dbt.type_string() }}) as compared_figure_id,
         value_month_cny as observed_value,
         value_month_from_ytd_cny as expected_value,
-        'The month as printed differs from this table''s year-to-date minus the previous table''s'
+        'The month as printed differs from the year to date of this table minus that of the previous table'
         || ' by ' || cast(
-            cast((value_month_cny - value_month_from_ytd_cny) / 10000 as {{ dbt.type_bigint() }})
+            cast(round((value_month_cny - value_month_from_ytd_cny) / 10000) as {{ dbt.type_bigint() }})
             as {{ dbt.type_string() }}
         )
         || ' 万元: this table revised an earlier month. The printed month is published.' as explanation
@@ -181,13 +181,13 @@ growth_mismatch as (
         cast(null as {{ dbt.type_string() }}) as compared_figure_id,
         yoy_pct_reported as observed_value,
         yoy_pct_computed as expected_value,
-        'Computed from the previous year''s table (' || cast(
-            cast(prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
+        'Computed from the table of the previous year (' || cast(
+            cast(round(prior_year_ytd_cny / 10000) as {{ dbt.type_bigint() }})
             as {{ dbt.type_string() }}
         )
         || ' 万元) the growth differs by more than {{ var("growth_tolerance_pp") }} points; the reported rate implies'
         || ' a revised base of ' || cast(
-            cast(implied_prior_year_ytd_cny / 10000 as {{ dbt.type_bigint() }})
+            cast(round(implied_prior_year_ytd_cny / 10000) as {{ dbt.type_bigint() }})
             as {{ dbt.type_string() }}
         ) || ' 万元.' as explanation
     from facts
@@ -215,7 +215,7 @@ press_vs_table as (
         || ':' || facts.flow || ':ytd' as compared_figure_id,
         press.value_cny as observed_value,
         facts.value_ytd_cny as expected_value,
-        'GACC''s region table prints ' || facts.ytd_as_printed || ' 万元 for this period, outside the'
+        'The GACC region table prints ' || facts.ytd_as_printed || ' 万元 for this period, outside the'
         || ' rounding of the press figure; the table is published, the press figure kept for comparison.'
             as explanation
     from press

@@ -4,7 +4,8 @@
     at the month's (and the year-to-date's mean) monthly rate, customs' reported year-to-date
     growth, the month derived from the difference of this table's and last month's table's
     year-to-date columns, and the same values from the previous year's table (growth computed
-    on them; `implied_prior_year_ytd_cny` is the base customs' reported growth implies).
+    on them; `implied_prior_year_ytd_cny` is the base customs' reported growth implies). A zero
+    base gives no growth (null), on DuckDB and Spark alike.
 -#}
 
 with
@@ -40,7 +41,7 @@ ytd_fx as (
     select
         later.year,
         later.month,
-        avg(earlier.cny_per_usd) as cny_per_usd_ytd
+        avg(cast(earlier.cny_per_usd as double)) as cny_per_usd_ytd
     from fx_monthly as later
     inner join fx_monthly as earlier
         on later.year = earlier.year and later.month >= earlier.month
@@ -86,9 +87,9 @@ compared as (
         end as value_month_from_ytd_cny,
         prior_year.value_ytd_cny as prior_year_ytd_cny,
         prior_year.value_month_cny as prior_year_month_cny,
-        100 * (placed.value_ytd_cny / prior_year.value_ytd_cny - 1) as yoy_pct_computed,
-        100 * (placed.value_month_cny / prior_year.value_month_cny - 1) as yoy_pct_month_computed,
-        placed.value_ytd_cny / (1 + placed.yoy_pct_reported / 100) as implied_prior_year_ytd_cny
+        100 * (placed.value_ytd_cny / nullif(prior_year.value_ytd_cny, 0) - 1) as yoy_pct_computed,
+        100 * (placed.value_month_cny / nullif(prior_year.value_month_cny, 0) - 1) as yoy_pct_month_computed,
+        placed.value_ytd_cny / nullif(1 + placed.yoy_pct_reported / 100, 0) as implied_prior_year_ytd_cny
     from placed
     left join placed as previous_month
         on

@@ -47,8 +47,8 @@ ranked as (
         provinces.value_month_usd,
         provinces.value_ytd_cny,
         provinces.value_ytd_usd,
-        100 * provinces.value_month_cny / national.value_month_cny as share_of_national_month_pct,
-        100 * provinces.value_ytd_cny / national.value_ytd_cny as share_of_national_ytd_pct,
+        100 * provinces.value_month_cny / nullif(national.value_month_cny, 0) as share_of_national_month_pct,
+        100 * provinces.value_ytd_cny / nullif(national.value_ytd_cny, 0) as share_of_national_ytd_pct,
         provinces.yoy_pct_reported as yoy_pct_ytd_reported,
         cast(rank() over (
             partition by provinces.year, provinces.month order by provinces.value_month_cny desc
