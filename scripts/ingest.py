@@ -9,6 +9,8 @@
                 seeds/raw/customs_published_figures.csv
   figures       validate every figure of a CSV file (the seed's columns) and append them all,
                 or none
+  region-table  land GACC's monthly table by location of importers/exporters (one CSV a month,
+                as saved from customs.gov.cn) in seeds/raw/gacc_region_table.csv, with vintages
   partner-names regenerate seeds/reference/ref_gacc_partner_names.csv (GACC partner name ->
                 ISO3) from pycountry and seeds/reference/ref_gacc_partner_name_overrides.csv
 
@@ -31,6 +33,7 @@ from tradewh.ingest_common import LANDING_ROOT_ENV, IngestError
 from tradewh.ingest_figures import FIGURES_SEED, HELP, add_figure, add_figures, read_figures_file
 from tradewh.ingest_gacc import IngestResult, QueryOutcome, QueryRequest, ingest_gacc, ingest_gacc_many
 from tradewh.ingest_partner_names import write_crosswalk
+from tradewh.ingest_region_table import ingest_region_tables
 
 GACC_HELP = f"""\
 Land one GACC platform query. The FILEs are the parts of ONE query (the platform exports at most
@@ -210,6 +213,38 @@ def _figures(args: argparse.Namespace) -> int:
     return 0
 
 
+REGION_TABLE_HELP = """\
+Land GACC's monthly table 进出口商品收发货人所在地总值表, one FILE a month (YYYY-MM.csv, or give
+--period YYYY-MM for one file), as saved from customs.gov.cn through pandas: UTF-8 (with BOM),
+three header rows (Unnamed: n_level_0 ... 单位：万人民币; 收发货人所在地,进出口,...; 收发货人所在地,
+7月,1至7月,...), then 总值, the 31 provinces and their cities and zones; '-' is nil.
+
+Refused, naming file, line, column and value, with nothing written: other header rows, a unit
+other than 万人民币, a month it cannot tell (file name or --period) or that disagrees with the
+header, numbers that do not parse, a place not in seeds/reference/ref_region_places.csv or
+printed under another province, a place twice, a missing province.
+
+Appended to seeds/raw/gacc_region_table.csv (one row per place, cells verbatim) in one atomic
+write. The same content for a month again: 'unchanged', nothing written. Different content: a
+new vintage that the marts publish; the earlier one stays in the seed and in
+intermediate.int_region_table_vintages. Then `make build`.
+"""
+
+
+def _region_table(args: argparse.Namespace) -> int:
+    outcomes = ingest_region_tables(args.files, period=args.period, **({"seed": args.seed} if args.seed else {}))
+    for outcome in outcomes:
+        table = outcome.table
+        what = {
+            "unchanged": f"unchanged (vintage {outcome.vintage} has this content); nothing written",
+            "new": f"landed as vintage 1 ({len(table.rows)} places)",
+            "revision": f"landed as vintage {outcome.vintage} ({len(table.rows)} places): supersedes "
+            f"vintage {outcome.vintage - 1}, which stays queryable",
+        }[outcome.status]
+        print(f"{table.path} ({table.period}): {what}")
+    return 0
+
+
 def _partner_names(_: argparse.Namespace) -> int:
     path = write_crosswalk()
     print(f"wrote {path}")
@@ -273,6 +308,17 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--seed", type=Path, default=FIGURES_SEED, help="the seed to append to (default %(default)s)")
     figures.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     figures.set_defaults(handler=_figures)
+
+    table = commands.add_parser(
+        "region-table",
+        help="land GACC's monthly table by location of importers/exporters",
+        description=REGION_TABLE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    table.add_argument("files", nargs="+", type=Path, metavar="FILE", help="one month's table each (CSV)")
+    table.add_argument("--period", help="the month (YYYY-MM) of a file whose name does not say it")
+    table.add_argument("--seed", type=Path, help="the seed to append to (default seeds/raw/gacc_region_table.csv)")
+    table.set_defaults(handler=_region_table)
 
     names = commands.add_parser(
         "partner-names",

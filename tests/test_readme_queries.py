@@ -27,7 +27,7 @@ def render(value: object) -> str:
 
 
 def test_readme_has_examples() -> None:
-    assert len(readme_examples()) >= 5
+    assert len(readme_examples()) >= 7
 
 
 def example_id(value: object) -> str:

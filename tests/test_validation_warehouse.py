@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from region_table_corruptions import REGION_TABLE_CORRUPTIONS
 from tradewh import build as build_module
 from tradewh.dbt import run_dbt
 from tradewh.ingest_gacc import ingest_gacc
@@ -341,7 +342,7 @@ def _corrupt(path: Path, statements: tuple[str, ...]) -> None:
 
 def test_every_expectation_has_a_corruption_test() -> None:
     declared = {name for check in load_spec() for name in check.expectation_names()}
-    covered = {case.target for case in (*CORRUPTIONS, *GACC_CORRUPTIONS)}
+    covered = {case.target for case in (*CORRUPTIONS, *GACC_CORRUPTIONS, *REGION_TABLE_CORRUPTIONS)}
     assert declared - covered == set(), "add a Corruption case for these expectations"
     assert covered - declared == set(), "these Corruption cases target expectations that no longer exist"
 

@@ -2,7 +2,10 @@
     NBS annual trade by location of importers/exporters for the 31 provinces, with yuan values,
     growth, share of the national total (the sum of the 31) and rank. Yuan values use the PBOC
     annual average central parity where the project has it (ref_fx_annual), otherwise the mean
-    of the ECB-derived monthly rates of the year; `fx_rate_kind` says which.
+    of the ECB-derived monthly rates of the year; `fx_rate_kind` says which. Beside them, NBS's
+    second concept (A060201, by domestic destination and source of goods) as its own measure,
+    never added to the first, and the same province in GACC's region table (December year to
+    date, yuan as printed and dollars at the mean monthly rate) with the gap in dollars.
 -#}
 
 with
@@ -13,6 +16,16 @@ provinces as (
 
 regions as (
     select * from {{ ref('ref_regions') }}
+),
+
+second_concept as (
+    select * from {{ ref('stg_nbs__trade_by_province_two_concepts_annual') }}
+    where indicator_code = 'A060201'
+),
+
+customs_table as (
+    select * from {{ ref('int_region_table_trade') }}
+    where region_level = 'province' and flow = 'total' and month = 12
 ),
 
 fx_annual as (
@@ -39,7 +52,12 @@ with_fx as (
         * cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double)
             as value_cny,
         cast(coalesce(fx_annual.cny_per_usd, fx_monthly_mean.cny_per_usd) as double) as cny_per_usd,
-        coalesce(fx_annual.rate_kind, 'ecb_monthly_mean') as fx_rate_kind
+        coalesce(fx_annual.rate_kind, 'ecb_monthly_mean') as fx_rate_kind,
+        cast(second_concept.value_usd as double) as value_usd_destination_source,
+        customs_table.value_ytd_cny as customs_table_value_cny,
+        customs_table.value_ytd_usd as customs_table_value_usd,
+        round(100 * (cast(provinces.value_usd as double) / nullif(customs_table.value_ytd_usd, 0) - 1), 6)
+            as gap_vs_customs_table_pct
     from provinces
     inner join regions
         on provinces.region_code = regions.region_code
@@ -47,6 +65,10 @@ with_fx as (
         on provinces.year = fx_annual.year
     left join fx_monthly_mean
         on provinces.year = fx_monthly_mean.year and fx_monthly_mean.months = 12
+    left join second_concept
+        on provinces.region_code = second_concept.region_code and provinces.year = second_concept.year
+    left join customs_table
+        on provinces.region_code = customs_table.region_code and provinces.year = customs_table.year
 ),
 
 measured as (

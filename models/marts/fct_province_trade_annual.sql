@@ -22,7 +22,11 @@ final as (
         provinces.fx_rate_kind,
         provinces.yoy_pct,
         provinces.share_of_national_pct,
-        provinces.national_rank
+        provinces.national_rank,
+        provinces.value_usd_destination_source,
+        provinces.customs_table_value_cny,
+        provinces.customs_table_value_usd,
+        provinces.gap_vs_customs_table_pct
     from provinces
     inner join regions
         on provinces.region_code = regions.region_code
