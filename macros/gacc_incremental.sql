@@ -96,7 +96,11 @@
     select
         landing.file as landing_file,
         regexp_extract(landing.file, 'period=([^/]+)/', 1) as period
-    from glob('{{ gacc_landing_glob() }}') as landing
+    from (
+        select file from glob('{{ gacc_landing_glob() }}')
+        union all
+        select file from glob('{{ gacc_retractions_glob() }}')
+    ) as landing
     where landing.file not in (
         select landing_file from {{ gacc_state_relation() }}
         where model_name = '{{ model_name }}'
@@ -128,11 +132,18 @@
 {#- `column in (<periods>)` as SQL (see gacc_refresh_predicate for `kind`); `false` for none. -#}
 {% macro gacc_periods_predicate(periods, column, kind='period') -%}
     {%- if kind == 'date' -%}
+        {#- every month a partition covers: 'YYYY-MM', or each month of 'YYYY-MM..YYYY-MM' -#}
         {%- set monthly = [] -%}
-        {%- for period in periods if period | length == 7 -%}
-            {%- do monthly.append(period) -%}
+        {%- for period in periods -%}
+            {%- if period | length == 7 -%}
+                {%- do monthly.append(period) -%}
+            {%- elif period | length == 16 and period[7:9] == '..' -%}
+                {%- for m in range(period[5:7] | int, (period[14:16] | int) + 1) -%}
+                    {%- do monthly.append(period[0:4] ~ '-' ~ ('%02d' % m)) -%}
+                {%- endfor -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- set periods = monthly -%}
+        {%- set periods = monthly | unique | sort -%}
     {%- endif -%}
     {%- set predicate -%}
         {%- if periods | length == 0 -%}
