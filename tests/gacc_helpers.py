@@ -18,6 +18,7 @@ MARTS = [
 SELECTION = [
     "--select",
     *(f"+{mart}" for mart in MARTS),
+    "+int_gacc_customs_fx_rates",
     "ref_gacc_partners",
     "ref_trade_modes",
     "--indirect-selection",
