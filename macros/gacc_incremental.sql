@@ -132,13 +132,17 @@
 {#- `column in (<periods>)` as SQL (see gacc_refresh_predicate for `kind`); `false` for none. -#}
 {% macro gacc_periods_predicate(periods, column, kind='period') -%}
     {%- if kind == 'date' -%}
-        {#- every month a partition covers: 'YYYY-MM', or each month of 'YYYY-MM..YYYY-MM' -#}
+        {#- the months a partition affects: 'YYYY-MM', or 'YYYY-MM..YYYY-MM' and the rest of its year -#}
         {%- set monthly = [] -%}
         {%- for period in periods -%}
             {%- if period | length == 7 -%}
                 {%- do monthly.append(period) -%}
+                {%- if period[5:7] == '01' -%}
+                    {%- do monthly.append(period[0:4] ~ '-02') -%}
+                {%- endif -%}
             {%- elif period | length == 16 and period[7:9] == '..' -%}
-                {%- for m in range(period[5:7] | int, (period[14:16] | int) + 1) -%}
+                {#- to December: a cumulative range also changes the month after it (differencing) -#}
+                {%- for m in range(period[5:7] | int, 13) -%}
                     {%- do monthly.append(period[0:4] ~ '-' ~ ('%02d' % m)) -%}
                 {%- endfor -%}
             {%- endif -%}

@@ -148,3 +148,27 @@ def test_cumulative_query_lands_as_a_range(warehouse: duckdb.DuckDBPyConnection)
         "select count(*) from marts.fct_region_product_trade_monthly where year = 2026 and not is_value_cny_converted"
     ).fetchone()[0]
     assert cny_rows == 0
+
+
+def test_months_come_from_differencing_consecutive_cumulative_queries(tmp_path: Path) -> None:
+    """January..March minus January..February is March, key by key (the 01..02 file is derived
+    from the real 01..03 one: every amount times 2/3, rounded down)."""
+    text = ZH_CUMULATIVE_EXCERPT.read_bytes().decode("gb18030").splitlines()
+    rows = list(csv.reader(text))
+    earlier = [text[0]]
+    for row in rows[1:]:
+        amount = int(row[-2].replace(",", ""))
+        earlier.append(",".join(f'"{v}"' for v in [*row[:-2], f"{amount * 2 // 3:,}"]) + ",")
+    february = tmp_path / "cumulative_2026-01..02.csv"
+    february.write_bytes(("\r\n".join(earlier) + "\r\n").encode("gb18030"))
+    landing = tmp_path / "landing"
+    ingest_gacc([ZH_CUMULATIVE_EXCERPT], flow="import", period="2026-01..2026-03", root=landing)
+    ingest_gacc([february], flow="import", period="2026-01..2026-02", root=landing)
+    dbt_detail(tmp_path, landing)
+    expected = hand_total(ZH_CUMULATIVE_EXCERPT)[""] - hand_total(february)[""]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        months = con.execute(
+            "select month, sum(value_cny) from marts.fct_region_product_trade_monthly "
+            "where year = 2026 and flow = 'import' group by 1"
+        ).fetchall()
+    assert months == [(3, expected)]
