@@ -19,6 +19,7 @@ SELECTION = [
     "--select",
     *(f"+{mart}" for mart in MARTS),
     "+int_gacc_customs_fx_rates",
+    "+int_gacc_grain_overlaps",
     "ref_gacc_partners",
     "ref_trade_modes",
     "--indirect-selection",

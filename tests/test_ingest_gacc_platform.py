@@ -172,3 +172,40 @@ def test_months_come_from_differencing_consecutive_cumulative_queries(tmp_path: 
             "where year = 2026 and flow = 'import' group by 1"
         ).fetchall()
     assert months == [(3, expected)]
+
+
+def test_overlapping_queries_of_different_grains_are_compared(tmp_path: Path) -> None:
+    """A national commodity-only query summed by hand from the 4-dimension English file agrees
+    with it; a changed amount in it is listed, with the two grains and the key."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for row in hand_rows(EN_BY_MONTH):
+        totals[row["Date of data"], row["Commodity code"]] += int(row["US dollar"].replace(",", ""))
+    header = '"数据年月","商品编码","商品名称","美元",'
+
+    def national(change: int) -> list[str]:
+        lines = [header]
+        for index, ((month, code), value) in enumerate(sorted(totals.items())):
+            lines.append(f'"{month}","{code}","x","{value + (change if index == 0 else 0):,}",')
+        return lines
+
+    landing = tmp_path / "landing"
+    ingest_gacc([EN_BY_MONTH], flow="import", root=landing, complete=["partner", "trade_mode", "region"])
+    agreeing = tmp_path / "national.csv"
+    agreeing.write_bytes(("\r\n".join(national(0)) + "\r\n").encode("gb18030"))
+    ingest_gacc([agreeing], flow="import", root=landing)
+    dbt_detail(tmp_path, landing)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from intermediate.int_gacc_grain_overlaps").fetchone()[0] == 0
+
+    revised = tmp_path / "revised" / "national.csv"
+    revised.parent.mkdir()
+    revised.write_bytes(("\r\n".join(national(1_000)) + "\r\n").encode("gb18030"))
+    ingest_gacc([revised], flow="import", root=landing)
+    dbt_detail(tmp_path, landing)
+    (month, code), value = sorted(totals.items())[0]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        listed = con.execute(
+            "select year * 100 + month, coarse_grain, fine_grain, region_code, hs_code, coarse_value, fine_value "
+            "from intermediate.int_gacc_grain_overlaps"
+        ).fetchall()
+    assert listed == [(int(month), "hs8", "hs8-partner-trade_mode-region", "000000", code, value + 1_000, value)]
