@@ -153,7 +153,21 @@
         {%- if periods | length == 0 -%}
             false
         {%- elif kind == 'date' -%}
-            {{ column }} in (
+            {#- year and month too: stored columns, so the Parquet scan skips other files by statistics -#}
+            {%- set years = [] -%}
+            {%- for period in periods if period[0:4] not in years -%}
+                {%- do years.append(period[0:4]) -%}
+            {%- endfor -%}
+            (
+            {%- for year in years -%}
+                {%- if not loop.first %} or {% endif -%}
+                (year = {{ year | int }} and month in (
+                {%- for period in periods if period[0:4] == year -%}
+                    {{ period[5:7] | int }}{{ ', ' if not loop.last }}
+                {%- endfor -%}
+                ))
+            {%- endfor -%}
+            ) and {{ column }} in (
             {%- for period in periods -%}
                 cast('{{ period }}-01' as date){{ ', ' if not loop.last }}
             {%- endfor -%}

@@ -39,6 +39,7 @@
 {% macro gacc_landing_columns() -%}
     {%- set text = dbt.type_string() -%}
     {{ return([
+        ('period', text),
         ('flow', text),
         ('period_kind', text),
         ('year', 'integer'),

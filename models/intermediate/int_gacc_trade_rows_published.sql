@@ -19,46 +19,105 @@ vintages as (
     select * from {{ ref('int_gacc_query_vintages') }}
 ),
 
-published as (
-    select query_rows.*
-    from query_rows
-    inner join vintages
-        on
-            query_rows.query_hash = vintages.query_hash
-            and query_rows.region_code = vintages.region_code
+month_numbers as (
+    select numbers.month_number
+    from (values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) as numbers (month_number)
+),
+
+-- each published vintage's months (a by-month vintage spans several): small, from the audit table
+vintage_months as (
+    select
+        vintages.query_hash,
+        vintages.region_code,
+        vintages.flow,
+        vintages.currency,
+        vintages.grain,
+        vintages.year,
+        month_numbers.month_number as month,
+        vintages.period_kind,
+        vintages.ingested_at
+    from vintages
+    inner join month_numbers
+        on month_numbers.month_number between vintages.month_from and vintages.month
     where vintages.is_published
+),
+
+-- per region, month, flow, currency and grain: the single-month vintage landed last
+direct_choice as (
+    select
+        query_hash,
+        region_code,
+        flow,
+        currency,
+        grain,
+        year,
+        month
+    from (
+        select
+            *,
+            row_number() over (
+                partition by region_code, year, month, flow, currency, grain
+                order by ingested_at desc, query_hash desc
+            ) as recency
+        from vintage_months
+        where period_kind = 'month'
+    ) as ranked
+    where recency = 1
 ),
 
 direct_months as (
     select
+        query_rows.query_hash,
+        query_rows.ingested_at,
+        query_rows.region_code,
+        query_rows.year,
+        query_rows.month,
+        query_rows.period_start,
+        query_rows.flow,
+        query_rows.currency,
+        query_rows.grain,
+        query_rows.dimensions,
+        query_rows.complete_dimensions,
+        query_rows.hs_code,
+        query_rows.gacc_partner_code,
+        query_rows.partner_iso3,
+        query_rows.trade_mode_code,
+        query_rows.trade_mode_name_as_printed,
+        query_rows.value_usd,
+        query_rows.value_cny,
+        false as is_from_cumulative
+    from query_rows
+    inner join direct_choice
+        on
+            query_rows.query_hash = direct_choice.query_hash
+            and query_rows.region_code = direct_choice.region_code
+            and query_rows.year = direct_choice.year
+            and query_rows.month = direct_choice.month
+    where query_rows.period_kind = 'month'
+),
+
+-- year-to-date vintages: cumulative queries from January, and January itself
+ytd_vintages as (
+    select
         query_hash,
-        ingested_at,
         region_code,
-        year,
-        month,
-        period_start,
         flow,
         currency,
         grain,
-        dimensions,
-        complete_dimensions,
-        hs_code,
-        gacc_partner_code,
-        partner_iso3,
-        trade_mode_code,
-        trade_mode_name_as_printed,
-        value_usd,
-        value_cny,
-        false as is_from_cumulative
-    from published
-    where period_kind = 'month'
+        year,
+        month
+    from vintages
+    where is_published and month_from = 1 and (period_kind = 'range' or month = 1)
 ),
 
--- year-to-date values: cumulative queries from January, and January itself
 year_to_date as (
-    select *
-    from published
-    where month_from = 1 and (period_kind = 'range' or month = 1)
+    select query_rows.*
+    from query_rows
+    inner join ytd_vintages
+        on
+            query_rows.query_hash = ytd_vintages.query_hash
+            and query_rows.region_code = ytd_vintages.region_code
+    where query_rows.month_from = 1
 ),
 
 ytd_sets as (
@@ -69,7 +128,7 @@ ytd_sets as (
         region_code,
         year,
         month
-    from year_to_date
+    from ytd_vintages
 ),
 
 -- months m with year-to-date values for both m and m - 1 (of one grain)
@@ -84,6 +143,16 @@ consecutive as (
             and this_month.region_code = month_before.region_code
             and this_month.year = month_before.year
             and this_month.month = month_before.month + 1
+    -- a direct single-month query of the grain takes precedence
+    left join direct_choice
+        on
+            this_month.flow = direct_choice.flow
+            and this_month.currency = direct_choice.currency
+            and this_month.grain = direct_choice.grain
+            and this_month.region_code = direct_choice.region_code
+            and this_month.year = direct_choice.year
+            and this_month.month = direct_choice.month
+    where direct_choice.query_hash is null
 ),
 
 -- year to date m, minus year to date m - 1 (a key missing from one of them counts as zero)
@@ -151,54 +220,10 @@ differenced as (
         trade_mode_code
 ),
 
-all_months as (
+final as (
     select * from direct_months
     union all
     select * from differenced
-),
-
--- one source per region, month, flow, currency and grain: the latest direct vintage, else the differenced months
-sources as (
-    select distinct
-        query_hash,
-        is_from_cumulative,
-        ingested_at,
-        region_code,
-        year,
-        month,
-        flow,
-        currency,
-        grain
-    from all_months
-),
-
-chosen as (
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by region_code, year, month, flow, currency, grain
-                order by is_from_cumulative asc, ingested_at desc, query_hash desc
-            ) as recency
-        from sources
-    ) as ranked
-    where recency = 1
-),
-
-final as (
-    select all_months.*
-    from all_months
-    inner join chosen
-        on
-            all_months.region_code = chosen.region_code
-            and all_months.year = chosen.year
-            and all_months.month = chosen.month
-            and all_months.flow = chosen.flow
-            and all_months.currency = chosen.currency
-            and all_months.grain = chosen.grain
-            and all_months.is_from_cumulative = chosen.is_from_cumulative
-            and coalesce(all_months.query_hash, '') = coalesce(chosen.query_hash, '')
 )
 
 select * from final

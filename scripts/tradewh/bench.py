@@ -314,7 +314,7 @@ def refreshed_periods(target: Path) -> dict[str, list[str] | None]:
         if not path.exists():  # not part of the selection
             continue
         text = path.read_text(encoding="utf-8")
-        match = re.search(r"where (period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
+        match = re.search(r"where (?:\(.*?\) and )?(period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
         if match:
             out[model] = re.findall(r"'([0-9]{4}(?:-[0-9]{2})?)", match.group(2))
         elif re.search(r"where false", text):

@@ -255,13 +255,12 @@ def _prepare_and_stage(
     checked_file = workdir / "checked.parquet"
     stage_query(con, parts, layout, spec, checked_file)
     checked = check_staged(con, checked_file, parts=parts, layout=layout, spec=spec, lookups=lookups)
-    con.execute(
-        f"copy ({landing_select(checked_file)}) to '{stage / 'rows.parquet'}' (format parquet, compression snappy)"
-    )
     months = checked.months
     period_label = (
         spec.period.label if spec.period else (months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}")
     )
+    landing_sql = landing_select(checked_file, period_label)
+    con.execute(f"copy ({landing_sql}) to '{stage / 'rows.parquet'}' (format parquet, compression snappy)")
     result = IngestResult(
         status="validated",
         content_hash=checked.content_hash,

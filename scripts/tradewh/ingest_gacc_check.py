@@ -347,9 +347,14 @@ def check_staged(
     )
 
 
-def landing_select(staged: Path) -> str:
-    """The landing file's rows: the staged file without the columns kept only for checking."""
-    return f"select * exclude ({', '.join(CHECK_ONLY_COLUMNS)}) from read_parquet({_sql_literal(str(staged))})"
+def landing_select(staged: Path, period: str) -> str:
+    """The landing file's rows: the partition's period, and the staged columns not kept only for checking.
+
+    The period is a stored column (not only in the path) so that a build refreshing some periods
+    skips the other files by their Parquet statistics.
+    """
+    columns = f"{_sql_literal(period)} as period, * exclude ({', '.join(CHECK_ONLY_COLUMNS)})"
+    return f"select {columns} from read_parquet({_sql_literal(str(staged))})"
 
 
 # ---------------------------------------------------------------------------------------------

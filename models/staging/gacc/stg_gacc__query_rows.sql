@@ -21,7 +21,7 @@ renamed as (
             "regexp_extract(filename, '/([0-9]{8}T[0-9]{12})Z_[0-9a-f]{32}/[^/]+[.]parquet$', 1)"
         ) }} as ingested_at,
         cast(flow as {{ dbt.type_string() }}) as flow,
-        regexp_extract(filename, '/period=([^/]+)/', 1) as period,
+        cast(period as {{ dbt.type_string() }}) as period,
         cast(period_kind as {{ dbt.type_string() }}) as period_kind,
         cast(year as integer) as year,
         cast(month as integer) as month,
