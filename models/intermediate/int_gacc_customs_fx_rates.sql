@@ -8,8 +8,32 @@
 
 with
 
+vintages as (
+    select * from {{ ref('int_gacc_query_vintages') }}
+),
+
+-- flow, grain and region with published vintages in both currencies (small: the audit table)
+both_currencies as (
+    select
+        flow,
+        grain,
+        region_code,
+        year
+    from vintages
+    where is_published
+    group by flow, grain, region_code, year
+    having count(distinct currency) = 2
+),
+
 published as (
-    select * from {{ ref('int_gacc_trade_rows_published') }}
+    select month_rows.*
+    from {{ ref('int_gacc_trade_rows_published') }} as month_rows
+    inner join both_currencies
+        on
+            month_rows.flow = both_currencies.flow
+            and month_rows.grain = both_currencies.grain
+            and month_rows.region_code = both_currencies.region_code
+            and month_rows.year = both_currencies.year
 ),
 
 fx_monthly as (

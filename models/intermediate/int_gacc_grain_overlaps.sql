@@ -9,22 +9,23 @@
 
 with
 
-month_rows as (
-    select * from {{ ref('int_gacc_trade_rows_published') }}
+vintages as (
+    select * from {{ ref('int_gacc_query_vintages') }}
 ),
 
+-- the published grains per flow, currency and year (small: the audit table); 'hs8-...' -> 8
 grains as (
     select
         flow,
         currency,
         year,
-        month,
         grain,
         min(dimensions) as dimensions,
         min(complete_dimensions) as complete_dimensions,
-        min(length(hs_code)) as hs_length
-    from month_rows
-    group by flow, currency, year, month, grain
+        min(cast(nullif(regexp_extract(grain, '^hs([0-9])', 1), '') as integer)) as hs_length
+    from vintages
+    where is_published
+    group by flow, currency, year, grain
 ),
 
 pairs as (
@@ -32,7 +33,6 @@ pairs as (
         coarse.flow,
         coarse.currency,
         coarse.year,
-        coarse.month,
         coarse.grain as coarse_grain,
         fine.grain as fine_grain,
         {{ gacc_has_dimension('coarse.dimensions', 'commodity') }} as by_commodity,
@@ -46,7 +46,6 @@ pairs as (
             coarse.flow = fine.flow
             and coarse.currency = fine.currency
             and coarse.year = fine.year
-            and coarse.month = fine.month
             and coarse.grain <> fine.grain
     where
         coalesce(coarse.hs_length, 0) <= coalesce(fine.hs_length, 0)
@@ -63,13 +62,22 @@ pairs as (
         {%- endfor %}
 ),
 
+month_rows as (
+    select * from {{ ref('int_gacc_trade_rows_published') }}
+    where grain in (
+        select pairs.fine_grain from pairs
+        union all
+        select pairs.coarse_grain from pairs
+    )
+),
+
 -- the finer query summed to the coarser's keys
 fine_summed as (
     select
         pairs.flow,
         pairs.currency,
         pairs.year,
-        pairs.month,
+        month_rows.month,
         pairs.coarse_grain,
         pairs.fine_grain,
         case when pairs.by_region then month_rows.region_code else '000000' end as region_code,
@@ -84,13 +92,12 @@ fine_summed as (
             month_rows.flow = pairs.flow
             and month_rows.currency = pairs.currency
             and month_rows.year = pairs.year
-            and month_rows.month = pairs.month
             and month_rows.grain = pairs.fine_grain
     group by
         pairs.flow,
         pairs.currency,
         pairs.year,
-        pairs.month,
+        month_rows.month,
         pairs.coarse_grain,
         pairs.fine_grain,
         case when pairs.by_region then month_rows.region_code else '000000' end,
@@ -125,6 +132,17 @@ coarse_values as (
         coalesce(month_rows.trade_mode_code, '')
 ),
 
+-- the months the coarser query covers (a pair compares only those)
+coarse_months as (
+    select distinct
+        flow,
+        currency,
+        year,
+        month,
+        coarse_grain
+    from coarse_values
+),
+
 compared as (
     select
         fine_summed.flow,
@@ -142,6 +160,13 @@ compared as (
         cast(fine_summed.fine_value - coalesce(coarse_values.coarse_value, 0) as decimal(38, 2)) as difference,
         0.5 * (fine_summed.fine_rows + 1) as tolerance
     from fine_summed
+    inner join coarse_months
+        on
+            fine_summed.flow = coarse_months.flow
+            and fine_summed.currency = coarse_months.currency
+            and fine_summed.year = coarse_months.year
+            and fine_summed.month = coarse_months.month
+            and fine_summed.coarse_grain = coarse_months.coarse_grain
     left join coarse_values
         on
             fine_summed.flow = coarse_values.flow
