@@ -96,7 +96,11 @@
     select
         landing.file as landing_file,
         regexp_extract(landing.file, 'period=([^/]+)/', 1) as period
-    from glob('{{ gacc_landing_glob() }}') as landing
+    from (
+        select file from glob('{{ gacc_landing_glob() }}')
+        union all
+        select file from glob('{{ gacc_retractions_glob() }}')
+    ) as landing
     where landing.file not in (
         select landing_file from {{ gacc_state_relation() }}
         where model_name = '{{ model_name }}'
@@ -128,17 +132,42 @@
 {#- `column in (<periods>)` as SQL (see gacc_refresh_predicate for `kind`); `false` for none. -#}
 {% macro gacc_periods_predicate(periods, column, kind='period') -%}
     {%- if kind == 'date' -%}
+        {#- the months a partition affects: 'YYYY-MM', or 'YYYY-MM..YYYY-MM' and the rest of its year -#}
         {%- set monthly = [] -%}
-        {%- for period in periods if period | length == 7 -%}
-            {%- do monthly.append(period) -%}
+        {%- for period in periods -%}
+            {%- if period | length == 7 -%}
+                {%- do monthly.append(period) -%}
+                {%- if period[5:7] == '01' -%}
+                    {%- do monthly.append(period[0:4] ~ '-02') -%}
+                {%- endif -%}
+            {%- elif period | length == 16 and period[7:9] == '..' -%}
+                {#- to December: a cumulative range also changes the month after it (differencing) -#}
+                {%- for m in range(period[5:7] | int, 13) -%}
+                    {%- do monthly.append(period[0:4] ~ '-' ~ ('%02d' % m)) -%}
+                {%- endfor -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- set periods = monthly -%}
+        {%- set periods = monthly | unique | sort -%}
     {%- endif -%}
     {%- set predicate -%}
         {%- if periods | length == 0 -%}
             false
         {%- elif kind == 'date' -%}
-            {{ column }} in (
+            {#- year and month too: stored columns, so the Parquet scan skips other files by statistics -#}
+            {%- set years = [] -%}
+            {%- for period in periods if period[0:4] not in years -%}
+                {%- do years.append(period[0:4]) -%}
+            {%- endfor -%}
+            (
+            {%- for year in years -%}
+                {%- if not loop.first %} or {% endif -%}
+                (year = {{ year | int }} and month in (
+                {%- for period in periods if period[0:4] == year -%}
+                    {{ period[5:7] | int }}{{ ', ' if not loop.last }}
+                {%- endfor -%}
+                ))
+            {%- endfor -%}
+            ) and {{ column }} in (
             {%- for period in periods -%}
                 cast('{{ period }}-01' as date){{ ', ' if not loop.last }}
             {%- endfor -%}

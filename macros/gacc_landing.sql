@@ -2,7 +2,8 @@
     The GACC landing zone (written by `scripts/ingest.py gacc`, read as a dbt-duckdb external
     source). Its root is $TRADEWH_LANDING_ROOT, else data/landing relative to the directory dbt
     runs in (the project root: the Makefile and scripts/tradewh/dbt.py run dbt there).
-    Layout: <root>/gacc/flow=*/period=*/currency=*/<ingested_at>_<content hash>/rows.parquet.
+    Layout: <root>/gacc/flow=*/period=*/currency=*/grain=*/<ingested_at>_<content hash>/rows.parquet;
+    retractions: <root>/gacc_retractions/flow=*/period=*/currency=*/grain=*/<retracted_at>_<hash>.parquet.
 
     A fresh clone has an empty landing zone, and DuckDB's read_parquet fails on a glob that
     matches nothing. So `gacc_landed_rows` asks DuckDB, at run time, whether any vintage file
@@ -15,14 +16,18 @@
 {%- endmacro %}
 
 {% macro gacc_landing_glob() -%}
-    {{ gacc_landing_root() ~ '/gacc/flow=*/period=*/currency=*/*/*.parquet' }}
+    {{ gacc_landing_root() ~ '/gacc/flow=*/period=*/currency=*/grain=*/*/rows.parquet' }}
 {%- endmacro %}
 
-{% macro gacc_landing_has_files() -%}
+{% macro gacc_retractions_glob() -%}
+    {{ gacc_landing_root() ~ '/gacc_retractions/flow=*/period=*/currency=*/grain=*/*.parquet' }}
+{%- endmacro %}
+
+{% macro gacc_landing_has_files(pattern=none) -%}
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
-    {%- set found = run_query("select count(*) from glob('" ~ gacc_landing_glob() ~ "')") -%}
+    {%- set found = run_query("select count(*) from glob('" ~ (pattern or gacc_landing_glob()) ~ "')") -%}
     {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
@@ -34,12 +39,15 @@
 {% macro gacc_landing_columns() -%}
     {%- set text = dbt.type_string() -%}
     {{ return([
-        ('flow', text),
         ('period', text),
+        ('flow', text),
         ('period_kind', text),
         ('year', 'integer'),
         ('month', 'integer'),
+        ('month_from', 'integer'),
         ('currency', text),
+        ('dimensions', text),
+        ('complete_dimensions', text),
         ('region_code', text),
         ('customs_registration_code', text),
         ('registration_name', text),
@@ -108,4 +116,35 @@
 
 {% macro spark__gacc_parse_stamp(text) -%}
     to_timestamp({{ text }}, "yyyyMMdd'T'HHmmssSSSSSS")
+{%- endmacro %}
+
+{#-
+    Every retraction record (scripts/ingest.py gacc-retract): the vintage withdrawn and when, with
+    its landing file. Zero rows when there is none, and always on Spark (retractions are a DuckDB
+    build's; see the README's known limitations).
+-#}
+{% macro gacc_retraction_rows() -%}
+    {{ return(adapter.dispatch('gacc_retraction_rows', 'china_regional_trade')()) }}
+{%- endmacro %}
+
+{% macro default__gacc_retraction_rows() -%}
+    {%- if gacc_landing_has_files(gacc_retractions_glob()) -%}
+        select retracted_query_hash, retracted_at, reason, filename
+        from read_parquet('{{ gacc_retractions_glob() }}', filename = true, union_by_name = true)
+    {%- else -%}
+        {{ gacc_empty_retractions() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__gacc_retraction_rows() -%}
+    {{ gacc_empty_retractions() }}
+{%- endmacro %}
+
+{% macro gacc_empty_retractions() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as retracted_query_hash,
+        cast(null as timestamp) as retracted_at,
+        cast(null as {{ dbt.type_string() }}) as reason,
+        cast(null as {{ dbt.type_string() }}) as filename
+    where 1 = 0
 {%- endmacro %}

@@ -82,6 +82,7 @@
                 and summed.month = fx_monthly.month
     ),
 
+    -- export + import, where both were landed and no query of flow 'total' (进出口) was
     both_flows_landed as (
         select
             region_code,
@@ -89,7 +90,9 @@
             month
         from converted
         group by region_code, year, month
-        having count(distinct flow) = 2
+        having
+            count(distinct case when flow in ('export', 'import') then flow end) = 2
+            and max(case when flow = 'total' then 1 else 0 end) = 0
     ),
 
     totals as (
@@ -125,4 +128,77 @@
     select * from converted
     union all
     select * from totals
+{%- endmacro %}
+
+{#- True when a comma-separated dimension list (`dimensions`) holds `dimension`. -#}
+{% macro gacc_has_dimension(column, dimension) -%}
+    ({{ dbt.concat(["','", column, "','"]) }} like '%,{{ dimension }},%')
+{%- endmacro %}
+
+{#-
+    Published GACC rows (int_gacc_trade_rows_published, or the refreshed part of it) of the queries
+    that have `dimension`, one grain per region, month, flow and currency: where queries of
+    different grains cover the same region-month (a partner-only query and a 4-dimension one),
+    summing both would count the trade twice, so only the coarsest grain is kept (fewest
+    dimensions, then shortest HS code, then the grain's name). `is_<dimension>_complete` says
+    whether that query covers the dimension completely (--complete at ingest). Used as the body of
+    a CTE.
+-#}
+{% macro gacc_rows_of_one_grain(rows, dimension) -%}
+    with
+
+    candidates as (
+        select
+            *,
+            {{ gacc_has_dimension('complete_dimensions', dimension) }} as is_{{ dimension }}_complete
+        from {{ rows }}
+        where {{ gacc_has_dimension('dimensions', dimension) }}
+    ),
+
+    grains as (
+        select distinct
+            region_code,
+            year,
+            month,
+            flow,
+            currency,
+            grain,
+            dimensions
+        from candidates
+    ),
+
+    chosen as (
+        select
+            region_code,
+            year,
+            month,
+            flow,
+            currency,
+            grain
+        from (
+            select
+                *,
+                row_number() over (
+                    partition by region_code, year, month, flow, currency
+                    order by length(dimensions) - length(replace(dimensions, ',', '')), length(grain), grain
+                ) as grain_rank
+            from grains
+        ) as ranked
+        where grain_rank = 1
+    ),
+
+    kept as (
+        select candidates.*
+        from candidates
+        inner join chosen
+            on
+                candidates.region_code = chosen.region_code
+                and candidates.year = chosen.year
+                and candidates.month = chosen.month
+                and candidates.flow = chosen.flow
+                and candidates.currency = chosen.currency
+                and candidates.grain = chosen.grain
+    )
+
+    select * from kept
 {%- endmacro %}

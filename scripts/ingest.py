@@ -5,6 +5,8 @@
                 in the landing zone as one Parquet vintage, after validating every row
   gacc-batch    land many GACC queries listed in a JSON manifest, each as `gacc` would (faster
                 than one `gacc` call per query); refused queries are reported, the others land
+  gacc-retract  withdraw a landed GACC vintage (recorded, not deleted): the one before it is
+                published again
   figure        validate one published figure (a press or customs release) and append it to
                 seeds/raw/customs_published_figures.csv
   figures       validate every figure of a CSV file (the seed's columns) and append them all,
@@ -29,40 +31,36 @@ from pathlib import Path
 import duckdb
 
 from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
-from tradewh.ingest_common import LANDING_ROOT_ENV, IngestError
+from tradewh.ingest_common import LANDING_ROOT_ENV, IngestError, landing_root
 from tradewh.ingest_figures import FIGURES_SEED, HELP, add_figure, add_figures, read_figures_file
 from tradewh.ingest_gacc import IngestResult, QueryOutcome, QueryRequest, ingest_gacc, ingest_gacc_many
+from tradewh.ingest_gacc_check import FLOWS
+from tradewh.ingest_gacc_land import RETRACTIONS_DIR, retract
+from tradewh.ingest_gacc_read import DIMENSIONS
 from tradewh.ingest_partner_names import write_crosswalk
 from tradewh.ingest_region_table import ingest_region_tables
 
 GACC_HELP = f"""\
-Land one GACC platform query. The FILEs are the parts of ONE query (the platform exports at most
-10,000 rows per download); give them all at once. The flow, the period and the currency were
-chosen in the query and are not in the files, so say them here.
+Land one GACC platform query (stats.customs.gov.cn). The FILEs are the parts of ONE query (the
+platform exports at most 10,000 rows per download); give them all at once.
 
-Each file must have the platform's header
-  商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,贸易方式编码,贸易方式名称,注册地编码,注册地名称,
-  第一数量,第一计量单位,第二数量,第二计量单位,美元   (or 人民币 instead of 美元)
-in UTF-8 (with or without BOM) or GBK; the encoding is detected from the header line.
+Read from the files: the encoding (GB18030/GBK as downloaded, or UTF-8 with or without BOM), the
+columns in Chinese or English in any order (数据年月/Date of data, 商品编码/Commodity code,
+贸易伙伴编码/Trading partner code, 贸易方式编码/Customs Regime code, 注册地编码/Locations of
+importers and exporters code, their name columns, optional quantities), the currency (the last
+header: 人民币, 美元 or US dollar). Not in the files, so say it here: --flow, and --period when the
+files have no 数据年月 column (the amounts are then cumulative over the queried months).
 
-Normalised: 注册地编码 '65' -> region_code '650000' (GB/T 2260); 贸易伙伴名称 -> ISO3 through
-seeds/reference/ref_gacc_partner_names.csv; 商品编码 kept as text (a leading zero lost by a
-spreadsheet is restored); values as decimals.
+Refused, with file, line, column and value, exit code 1 and the landing zone untouched: unknown
+columns, unknown partner or province codes, amounts that are not amounts (NaN, inf, 1_000_000,
+more than two decimals, negative, larger than China's whole trade in a month), HS codes whose
+length differs from the query's, months missing from ref_fx_monthly, duplicated rows, NUL bytes,
+a line without the trailing comma, a part of exactly 10,000 rows (unless --allow-full-parts), a
+new vintage with fewer rows or parts than the one it supersedes (unless --revision).
 
-Refused, with file, line, column and value, exit code 1 and the landing zone untouched: missing
-or unknown columns, unknown province codes, unmapped partner names (all listed), values that are
-not numbers, negative values, duplicated rows (same product, partner, trade mode and province),
-parts with different headers or currencies, a currency column that disagrees with --currency,
-empty or truncated files, undecodable bytes.
-
-Written to <landing>/gacc/flow=FLOW/period=PERIOD/currency=CURRENCY/<ingested_at>_<hash>/
-(rows.parquet with every row of every part, and a _vintage.json manifest), moved into place atomically.
-The same content again writes nothing ('unchanged'). Different content for the same flow,
-period, currency and province is a new vintage: the marts publish the latest one and the older
-ones stay in the landing zone and in intermediate.int_gacc_query_vintages. Unknown trade mode
-codes are accepted with a warning (add them to seeds/reference/ref_trade_modes.csv).
-
-The landing root is --landing-root, else ${LANDING_ROOT_ENV}, else data/landing.
+Written to <landing>/gacc/flow=F/period=P/currency=C/grain=G/<ingested_at>_<hash>/ (rows.parquet
+and a _vintage.json manifest recording the grain), moved into place atomically. The same content
+again writes nothing. The landing root is --landing-root, else ${LANDING_ROOT_ENV}, else data/landing.
 """
 
 GACC_BATCH_HELP = """\
@@ -71,10 +69,12 @@ an object with a "queries" list (the MANIFEST.json of scripts/generate_synthetic
 
   {"queries": [
     {"files": ["xj_2023-07_export/download.csv", "xj_2023-07_export/download(1).csv"],
-     "flow": "export", "period": "2023-07", "currency": "usd"},
+     "flow": "export", "period": "2023-07", "complete": ["partner"]},
     ...]}
 
-Relative file names are relative to the manifest's directory. Every query is checked and landed
+Each query takes the options of `gacc`: flow, period, currency, complete (a list),
+allow_full_parts, revision. Relative file names are relative to the manifest's directory.
+Every query is checked and landed
 exactly as `gacc` would (its own vintage, its own checks), in the order listed. A refused query
 is reported with file, line, column and value and leaves its partition untouched; the other
 queries still land. Exit code 0 when every query landed (or was unchanged / valid), 1 when at
@@ -103,6 +103,9 @@ def _gacc(args: argparse.Namespace) -> int:
         flow=args.flow,
         period=args.period,
         currency=args.currency,
+        complete=args.complete,
+        allow_full_parts=args.allow_full_parts,
+        revision=args.revision,
         root=args.landing_root,
         dry_run=args.dry_run,
         memory_limit=args.memory_limit,
@@ -110,26 +113,18 @@ def _gacc(args: argparse.Namespace) -> int:
     )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    summary = (
-        f"{result.rows} rows, regions {','.join(result.region_codes)}, "
-        f"total {result.value_total:,.2f} {result.currency.upper()}, content {result.content_hash[:16]}"
-    )
-    messages = {
-        "validated": f"valid (dry run, nothing written): {summary}",
-        "unchanged": f"unchanged: this content is already landed as {result.path}; nothing written",
-        "new": f"landed {result.path}: {summary}",
-        "revision": (
-            f"landed {result.path}: {summary}\n"
-            f"new vintage: supersedes, for its provinces, {', '.join(p.name for p in result.superseded)} "
-            "(kept for audit)"
-        ),
-    }
-    print(messages[result.status])
+    print(_describe(result))
+    for change in result.changes if result.status == "revision" else []:
+        print(f"  changed: {change}")
     return 0
 
 
 def _describe(result: IngestResult) -> str:
-    summary = f"{result.rows} rows, content {result.content_hash[:16]}"
+    summary = (
+        f"{result.rows} rows, grain {result.grain}, months {','.join(result.months)}, regions "
+        f"{','.join(result.region_codes)}, total {result.value_total:,.2f} {result.currency.upper()}, "
+        f"content {result.content_hash[:16]}"
+    )
     if result.status == "unchanged":
         return f"unchanged ({result.path})"
     if result.status == "validated":
@@ -146,8 +141,11 @@ def _read_batch_manifest(path: Path) -> list[QueryRequest]:
             QueryRequest(
                 files=[path.parent / name for name in query["files"]],
                 flow=query["flow"],
-                period=query["period"],
-                currency=query["currency"],
+                period=query.get("period"),
+                currency=query.get("currency"),
+                complete=list(query.get("complete", [])),
+                allow_full_parts=bool(query.get("allow_full_parts", False)),
+                revision=bool(query.get("revision", False)),
             )
             for query in queries
         ]
@@ -194,6 +192,13 @@ against the others: an id only once); every refusal names the figure id, the col
 value, and a refusal leaves the seed byte-for-byte as it was. The rows are appended in the
 seed's own line endings, quoting and encoding. Run `make build` afterwards.
 """
+
+
+def _gacc_retract(args: argparse.Namespace) -> int:
+    withdrawn, published = retract(landing_root(args.landing_root), args.vintage, args.reason)
+    print(f"retracted {withdrawn} (kept, recorded in {RETRACTIONS_DIR}/)")
+    print(f"published again: {published}" if published else "no earlier vintage: the partition publishes nothing")
+    return 0
 
 
 def _figure(args: argparse.Namespace) -> int:
@@ -251,6 +256,26 @@ def _partner_names(_: argparse.Namespace) -> int:
     return 0
 
 
+def _query_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--flow", required=True, choices=list(FLOWS), help="the query's flow: export, import, or total (进出口)"
+    )
+    parser.add_argument(
+        "--period",
+        help="when the files have no 数据年月 column: YYYY-MM (one month) or YYYY-MM..YYYY-MM (the cumulative range)",
+    )
+    parser.add_argument("--currency", choices=["usd", "cny"], help="optional: checked against the amount column")
+    parser.add_argument(
+        "--complete",
+        type=lambda text: [d for d in text.split(",") if d],
+        default=[],
+        metavar="DIM,...",
+        help=f"dimensions the query covers completely, no filter on them (among {', '.join(DIMENSIONS)}; default none)",
+    )
+    parser.add_argument("--allow-full-parts", action="store_true", help="a part of exactly 10,000 rows is complete")
+    parser.add_argument("--revision", action="store_true", help="accept a vintage with fewer rows or parts")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -262,9 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     gacc.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the part files of one query (CSV)")
-    gacc.add_argument("--flow", required=True, choices=["export", "import"], help="the query's flow")
-    gacc.add_argument("--period", required=True, help="the query's period: YYYY (a year) or YYYY-MM (one month)")
-    gacc.add_argument("--currency", required=True, choices=["usd", "cny"], help="the query's currency (美元 / 人民币)")
+    _query_options(gacc)
     gacc.add_argument(
         "--landing-root", type=Path, help=f"landing zone root (default ${LANDING_ROOT_ENV} or data/landing)"
     )
@@ -286,6 +309,20 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit, shared by all workers")
     batch.add_argument("--workers", type=int, help="queries staged at once (default: one per core)")
     batch.set_defaults(handler=_gacc_batch)
+
+    retraction = commands.add_parser(
+        "gacc-retract",
+        help="withdraw a landed GACC vintage; the one before it is published again",
+        description="Withdraw a landed vintage (its directory, or its content hash or a prefix of it). Nothing is "
+        "deleted: a retraction record is written under <landing>/gacc_retractions/, and `make build` then "
+        "publishes the partition's previous vintage.",
+    )
+    retraction.add_argument("vintage", metavar="VINTAGE", help="vintage directory or content hash (prefix)")
+    retraction.add_argument("--reason", default="", help="why (kept in the record)")
+    retraction.add_argument(
+        "--landing-root", type=Path, help=f"landing zone root (default ${LANDING_ROOT_ENV} or data/landing)"
+    )
+    retraction.set_defaults(handler=_gacc_retract)
 
     figure = commands.add_parser(
         "figure",

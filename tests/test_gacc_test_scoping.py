@@ -30,7 +30,7 @@ def _duplicate_first_row(vintage_file: Path) -> None:
 
 
 def _vintage_file(landing: Path, period: str) -> Path:
-    (found,) = landing.glob(f"gacc/flow=export/period={period}/currency=usd/*/rows.parquet")
+    (found,) = landing.glob(f"gacc/flow=export/period={period}/currency=usd/grain=*/*/rows.parquet")
     return found
 
 

@@ -18,7 +18,8 @@ import pytest
 from gacc_helpers import snapshot
 from tradewh import PROJECT_ROOT
 from tradewh.ingest_common import IngestError
-from tradewh.ingest_gacc import STAGING_DIR, QueryRequest, ingest_gacc, ingest_gacc_many
+from tradewh.ingest_gacc import QueryRequest, ingest_gacc, ingest_gacc_many
+from tradewh.ingest_gacc_land import STAGING_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
 PART1 = FIXTURES / "export_2023-07_usd_part1.csv"  # UTF-8 with BOM
@@ -88,7 +89,7 @@ def test_a_refused_query_is_reported_and_the_others_land(tmp_path: Path) -> None
 
     assert outcomes[1].result is None
     assert isinstance(outcomes[1].error, IngestError)
-    assert f"{bad}: line 3, column 美元: not a number: 'abc'" in str(outcomes[1].error)
+    assert f"{bad}: line 3, column 美元: not an amount" in str(outcomes[1].error)
     assert snapshot(partition) == before  # the bad query's partition: byte-for-byte as it was
     for outcome in (outcomes[0], outcomes[2]):
         assert outcome.error is None
@@ -152,9 +153,9 @@ def test_cli_batch_lands_the_good_queries_and_exits_1_for_the_bad_one(tmp_path: 
     command = [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "gacc-batch", str(manifest)]
     result = subprocess.run([*command, "--landing-root", str(root)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert f"{bad}: line 3, column 美元: not a number: 'abc'" in result.stderr
+    assert f"{bad}: line 3, column 美元: not an amount" in result.stderr
     assert "2 of 3 queries done, 1 refused" in result.stdout
-    landed = sorted(p.relative_to(root).parts[:4] for p in root.glob("gacc/*/*/*/*/rows.parquet"))
+    landed = sorted(p.relative_to(root).parts[:4] for p in root.glob("gacc/*/*/*/*/*/rows.parquet"))
     assert landed == [
         ("gacc", "flow=export", "period=2020-01", "currency=usd"),
         ("gacc", "flow=export", "period=2023-07", "currency=usd"),

@@ -73,12 +73,14 @@ def test_two_parts_in_two_encodings_are_normalised(landing: Path) -> None:
     assert result.rows == 9
     assert result.region_codes == ["540000", "650000"]
     assert result.value_total == pytest.approx(1_742_345.50)
-    assert result.path.parent == landing / "gacc" / "flow=export" / "period=2023-07" / "currency=usd"
+    assert result.path.parent == landing / "gacc" / "flow=export" / "period=2023-07" / "currency=usd" / (
+        "grain=hs8-partner-trade_mode-region"
+    )
     rows = read_landed(result.path)
     by_partner = {(row[2], row[1]): row for row in rows}
-    # GACC names -> ISO3: 俄罗斯联邦, 吉尔吉斯斯坦, 韩国 differ from pycountry's Chinese names
+    # platform partner codes -> ISO3 (ref_gacc_partners): 344 RUS, 146 KGZ, 133 KOR
     assert by_partner[("RUS", "85414200")][4] == 300000
-    assert by_partner[("KGZ", "85076000")][3] == "4019"
+    assert by_partner[("KGZ", "85076000")][3] == "19"
     # the HS code lost its leading zero in a spreadsheet ("3038990"): restored as text
     korea = by_partner[("KOR", "03038990")]
     assert korea[4] == pytest.approx(12345.5)
@@ -141,12 +143,12 @@ def test_dry_run_writes_nothing(landing: Path) -> None:
 
 
 def test_unknown_trade_mode_is_kept_with_a_warning(landing: Path, tmp_path: Path) -> None:
-    odd = edited(tmp_path, PART1, "odd.csv", lambda ls: [*ls[:5], ls[5].replace(",1039,", ",7777,"), *ls[6:]])
+    odd = edited(tmp_path, PART1, "odd.csv", lambda ls: [*ls[:5], ls[5].replace(",39,", ",1039,"), *ls[6:]])
     result = ingest_gacc([odd, PART2], **QUERY, root=landing)
     assert result.status == "new"
     assert result.warnings == [
-        "trade mode 7777 (1 rows) is not in seeds/reference/ref_trade_modes.csv: kept with the name from the "
-        "file; add it to the seed for an English name"
+        "trade mode 1039 is not one of the platform's statistical codes (seeds/reference/ref_trade_modes.csv): "
+        "kept with the name from the file"
     ]
 
 
@@ -191,7 +193,7 @@ def test_missing_value_column(landing: Path, tmp_path: Path) -> None:
     bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [ls[0].replace("美元", "金额"), *ls[1:]])
     message = refused([bad], landing)
     assert "unknown column '金额'" in message
-    assert "missing the value column 美元 (usd) or 人民币 (cny)" in message
+    assert "no amount column (美元 / US dollar / 人民币)" in message
 
 
 def test_unknown_province_code(landing: Path, tmp_path: Path) -> None:
@@ -200,39 +202,35 @@ def test_unknown_province_code(landing: Path, tmp_path: Path) -> None:
     assert f"{bad}: line 4, column 注册地编码: unknown province code '99' (1 rows" in message
 
 
-def test_every_unmapped_partner_is_listed_with_how_to_add_it(landing: Path, tmp_path: Path) -> None:
-    def rename(lines: list[str]) -> list[str]:
-        return [
-            lines[0],
-            lines[1].replace("哈萨克斯坦", "火星共和国"),
-            lines[2].replace("吉尔吉斯斯坦", "Atlantis"),
-            *lines[3:],
-        ]
+def test_every_unknown_partner_code_is_listed(landing: Path, tmp_path: Path) -> None:
+    def recode(lines: list[str]) -> list[str]:
+        return [lines[0], lines[1].replace(",145,", ",998,"), lines[2].replace(",146,", ",KGZ,"), *lines[3:]]
 
-    bad = edited(tmp_path, PART1, "bad.csv", rename)
+    bad = edited(tmp_path, PART1, "bad.csv", recode)
     message = refused([bad, PART2], landing)
-    assert "2 unmapped partner name(s)" in message
-    assert f"{bad}: line 2, column 贸易伙伴名称: unmapped partner name '火星共和国' (1 rows)" in message
-    assert f"{bad}: line 3, column 贸易伙伴名称: unmapped partner name 'Atlantis' (1 rows)" in message
-    assert "seeds/reference/ref_gacc_partner_name_overrides.csv" in message
-    assert "scripts/ingest.py partner-names" in message
+    assert f"{bad}: line 2, column 贸易伙伴编码: unknown partner code '998' (1 rows" in message
+    assert f"{bad}: line 3, column 贸易伙伴编码: unknown partner code 'KGZ' (1 rows" in message
+    assert "seeds/reference/ref_gacc_partners.csv" in message
 
 
 def test_value_not_a_number(landing: Path, tmp_path: Path) -> None:
     bad = edited(tmp_path, PART1, "bad.csv", lambda ls: [*ls[:4], ls[4].rsplit(",", 1)[0] + ",5万", *ls[5:]])
-    assert f"{bad}: line 5, column 美元: not a number: '5万'" in refused([bad], landing)
+    assert (
+        f"{bad}: line 5, column 美元: not an amount (digits, thousands separators ',' and at most two decimals): '5万'"
+        in refused([bad], landing)
+    )
 
 
 def test_negative_value(landing: Path, tmp_path: Path) -> None:
     bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [*ls[:2], ls[2].rsplit(",", 1)[0] + ",-5000", *ls[3:]], "gbk")
-    assert f"{bad}: line 3, column 美元: negative value: '-5000'" in refused([bad], landing)
+    assert f"{bad}: line 3, column 美元: negative amount: '-5000'" in refused([bad], landing)
 
 
 def test_duplicated_row_across_parts(landing: Path, tmp_path: Path) -> None:
     repeated = lines_of(PART1)[3]
     bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [*ls, repeated], "gbk")
     message = refused([PART1, bad], landing)
-    assert "duplicated row (商品编码 85414200, 贸易伙伴名称 俄罗斯联邦, 贸易方式编码 0110, 注册地编码 65)" in message
+    assert "duplicated row (商品编码 85414200, 贸易伙伴编码 344, 贸易方式编码 10, 注册地编码 65)" in message
     assert f"{PART1}: line 4, {bad}: line 6" in message
 
 
@@ -253,12 +251,12 @@ def test_parts_with_different_headers(landing: Path, tmp_path: Path) -> None:
 def test_parts_with_different_currencies(landing: Path, tmp_path: Path) -> None:
     bad = edited(tmp_path, PART2, "bad.csv", lambda ls: [ls[0].replace("美元", "人民币"), *ls[1:]], "gbk")
     message = refused([PART1, bad], landing)
-    assert f"parts of one query have different currencies: {PART1} has usd (美元), {bad} has cny (人民币)" in message
+    assert f"parts of one query have different headers: {bad}: line 1: column 13: '人民币'" in message
 
 
 def test_currency_column_disagreeing_with_the_option(landing: Path) -> None:
     message = refused([PART1, PART2], landing, currency="cny")
-    assert "the value column is 美元 (usd) but --currency cny was given" in message
+    assert "the amount column is in usd but --currency cny was given" in message
 
 
 @pytest.mark.parametrize(
@@ -337,7 +335,10 @@ def test_cli_refuses_with_exit_code_1_and_names_the_file(landing: Path, tmp_path
     command += ["--flow", "export", "--period", "2023-07", "--currency", "usd", "--landing-root", str(landing)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert f"{bad}: line 3, column 美元: not a number: 'abc'" in result.stderr
+    assert (
+        f"{bad}: line 3, column 美元: not an amount (digits, thousands separators ',' and at most two decimals): 'abc'"
+        in result.stderr
+    )
     assert snapshot(landing) == before
     good = subprocess.run([*command[:3], str(PART1), *command[4:]], capture_output=True, text=True, check=False)
     assert good.returncode == 0, good.stderr
@@ -347,5 +348,5 @@ def test_cli_refuses_with_exit_code_1_and_names_the_file(landing: Path, tmp_path
 def test_cli_help_explains_the_query() -> None:
     command = [sys.executable, str(PROJECT_ROOT / "scripts" / "ingest.py"), "gacc", "--help"]
     text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    for needle in ("--flow", "--period", "--currency", "GBK", "TRADEWH_LANDING_ROOT", "new vintage", "10,000"):
+    for needle in ("--flow", "--period", "--complete", "GBK", "TRADEWH_LANDING_ROOT", "数据年月", "10,000"):
         assert needle in text

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gacc_helpers import FIXTURES, MARTS, dbt_detail
+from gacc_helpers import COMPLETE, FIXTURES, MARTS, dbt_detail
 from tradewh import PROJECT_ROOT
 from tradewh.ingest_gacc import ingest_gacc
 
@@ -33,7 +33,7 @@ def july_rate() -> float:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     tmp = tmp_path_factory.mktemp("gacc_marts")
     landing = tmp / "landing"
-    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing}
+    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing, "complete": COMPLETE}
     first = ingest_gacc(
         [FIXTURES / "export_2023-07_usd_part1.csv", FIXTURES / "export_2023-07_usd_part2.csv"], **export_july
     )
@@ -42,9 +42,23 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
         **export_july,
     )
     assert (first.status, revised.status) == ("new", "revision")
-    ingest_gacc([FIXTURES / "import_2023-07_cny.csv"], flow="import", period="2023-07", currency="cny", root=landing)
+    ingest_gacc(
+        [FIXTURES / "import_2023-07_cny.csv"],
+        flow="import",
+        period="2023-07",
+        currency="cny",
+        root=landing,
+        complete=COMPLETE,
+    )
     for month in ("2020-01", "2020-02"):
-        ingest_gacc([FIXTURES / f"export_{month}_usd.csv"], flow="export", period=month, currency="usd", root=landing)
+        ingest_gacc(
+            [FIXTURES / f"export_{month}_usd.csv"],
+            flow="export",
+            period=month,
+            currency="usd",
+            root=landing,
+            complete=COMPLETE,
+        )
     con = build(tmp, landing)
     con.execute(
         "create temp table hashes as select ? as first_hash, ? as revised_hash",
@@ -165,10 +179,10 @@ def test_trade_modes(warehouse: duckdb.DuckDBPyConnection) -> None:
             "where region_code = '650000' and year = 2023 and month = 7 and flow = 'export'"
         ).fetchall()
     }
-    assert modes["4019"] == ("边境小额贸易", "Border small-scale trade", 200_000)
-    assert modes["1039"] == ("市场采购", "Market procurement", 120_000)
-    assert modes["0110"][2] == 1_100_000 + 300_000 + 25_000 + 12_345.5 + 150_000
-    assert modes["9610"][2] == 5_000
+    # the platform's 2-digit statistical codes (ref_trade_modes), names as the platform prints them
+    assert modes["19"] == ("边境小额贸易", "Border Trade", 200_000)
+    assert modes["39"] == ("其他", "Other", 120_000 + 5_000)
+    assert modes["10"][2] == 1_100_000 + 300_000 + 25_000 + 12_345.5 + 150_000
 
 
 def test_partner_product_and_mode_marts_agree(warehouse: duckdb.DuckDBPyConnection) -> None:

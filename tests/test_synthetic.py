@@ -14,6 +14,7 @@ import pytest
 
 from tradewh import PROJECT_ROOT
 from tradewh.baselines import partner_crosswalk
+from tradewh.ingest_common import read_reference
 from tradewh.synthetic import (
     FIELDS,
     VALUE_FIELD,
@@ -26,6 +27,7 @@ from tradewh.synthetic import (
     load_provinces,
 )
 
+TRADE_MODE_CODES = {row["trade_mode_code"] for row in read_reference("ref_trade_modes")}
 SMALL = SyntheticConfig(rows=20_000, rows_per_month=5_000, part_rows=1_000, gbk_share=0.4, bom_share=0.3)
 
 
@@ -52,7 +54,7 @@ def test_small_dataset_layout_and_manifest(small_dataset: Path) -> None:
     assert "SYNTHETIC" in (small_dataset / "README.md").read_text(encoding="utf-8")
     assert manifest["rows"] == 20_000
     assert manifest["months"] == ["2024-09", "2024-10", "2024-11", "2024-12"]
-    assert {(q["flow"], q["period"]) for q in manifest["queries"]} == {
+    assert {(q["flow"], q["month"]) for q in manifest["queries"]} == {
         (flow, month) for flow in ("export", "import") for month in manifest["months"]
     }
     assert sum(q["rows"] for q in manifest["queries"]) == 20_000
@@ -72,22 +74,26 @@ def test_parts_are_valid_platform_files(small_dataset: Path) -> None:
         assert len(paths) > 1, "small parts should split every query"
         for path in paths:
             rows = _read_part(path, query["encoding"])
-            assert rows[0] == [*FIELDS, VALUE_FIELD[query["currency"]]], path
+            # the platform's format: every field quoted, a trailing comma (an empty last column)
+            raw = path.read_bytes().decode("gbk" if query["encoding"] == "gbk" else "utf-8-sig").splitlines()
+            assert all(line.startswith('"') and line.endswith('",') for line in raw), path
+            assert rows[0] == [*FIELDS, VALUE_FIELD[query["currency"]], ""], path
             body = rows[1:]
             assert 0 < len(body) <= SMALL.part_rows, path
             rows_in_query += len(body)
             for line_no, row in enumerate(body, start=2):
                 where = f"{path}:{line_no}"
-                assert len(row) == 13, where
-                hs, _, partner_code, partner, mode, _, province, _, q1, unit1, q2, unit2, value = row
+                assert len(row) == 15 and row[-1] == "", where
+                data_month, hs, _, partner_code, _, mode, _, province, _, q1, unit1, q2, unit2, value, _ = row
+                assert data_month == query["month"].replace("-", ""), where
                 assert len(hs) == 8 and hs.isdigit(), where
-                assert len(partner_code) == 3 and partner_code.isdigit(), where
-                assert crosswalk.get(partner), f"{where}: unmapped partner {partner}"
-                assert mode.isdigit(), where
+                assert crosswalk.get(partner_code), f"{where}: partner code {partner_code} has no ISO3"
+                assert mode in TRADE_MODE_CODES, where
                 assert province in provinces, where
-                assert int(value) > 0 and int(q1) > 0 and unit1, where
-                assert (q2 == "") == (unit2 == ""), where
-                key = (hs, partner, mode, province)
+                assert int(value.replace(",", "")) > 0 and int(q1) > 0 and unit1, where
+                assert f"{int(value.replace(',', '')):,}" == value, f"{where}: thousands separators"
+                assert (q2 == "0") == (unit2 == "?"), where
+                key = (hs, partner_code, mode, province)
                 assert key not in keys, f"{where}: duplicated row key {key}"
                 keys.add(key)
         assert rows_in_query == query["rows"]
@@ -124,11 +130,11 @@ def _province_year_totals(dataset: Path) -> dict[tuple[str, int], float]:
     fx = load_fx_monthly()
     totals: dict[tuple[str, int], float] = Counter()
     for query, paths in iter_query_files(dataset):
-        year, month = map(int, query["period"].split("-"))
+        year, month = map(int, query["month"].split("-"))
         for path in paths:
             for row in _read_part(path, query["encoding"])[1:]:
-                value = int(row[12])
-                totals[row[6] + "0000", year] += value if query["currency"] == "usd" else value / fx[year, month]
+                value = int(row[13].replace(",", ""))
+                totals[row[7] + "0000", year] += value if query["currency"] == "usd" else value / fx[year, month]
     return totals
 
 

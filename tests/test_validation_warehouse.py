@@ -306,16 +306,27 @@ def gacc_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(prebuilt).resolve()
     root = tmp_path_factory.mktemp("gacc_built")
     landing = root / "landing"
-    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing}
+    complete = ["partner", "trade_mode", "region"]  # the fixtures stand for whole queries (no filtered lists)
+    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing, "complete": complete}
     ingest_gacc(
         [GACC_FIXTURES / "export_2023-07_usd_part1.csv", GACC_FIXTURES / "export_2023-07_usd_part2.csv"], **export_july
     )
     ingest_gacc(
-        [GACC_FIXTURES / "import_2023-07_cny.csv"], flow="import", period="2023-07", currency="cny", root=landing
+        [GACC_FIXTURES / "import_2023-07_cny.csv"],
+        flow="import",
+        period="2023-07",
+        currency="cny",
+        root=landing,
+        complete=complete,
     )
     for month in ("2020-01", "2020-02"):
         ingest_gacc(
-            [GACC_FIXTURES / f"export_{month}_usd.csv"], flow="export", period=month, currency="usd", root=landing
+            [GACC_FIXTURES / f"export_{month}_usd.csv"],
+            flow="export",
+            period=month,
+            currency="usd",
+            root=landing,
+            complete=complete,
         )
     database = root / "gacc.duckdb"
     selection = ["--select", *(f"+{mart}" for mart in GACC_MARTS), "--indirect-selection", "cautious"]

@@ -1,7 +1,7 @@
 """Two baselines for the benchmark: the detail marts' main aggregations straight from the CSV files.
 
 Both read the platform-format part files of a synthetic dataset (its MANIFEST.json gives each
-query's flow, period and currency, which are not in the files) and write the same three tables as
+query's flow and currency; the month is in the files' 数据年月 column) and write the same three tables as
 Parquet, the aggregations of the ingest issue's detail marts that need no bloc membership:
 
 - ``region_partner_monthly``: region_code x period_start x flow x partner_iso3
@@ -13,8 +13,8 @@ Parquet, the aggregations of the ingest issue's detail marts that need no bloc m
 
 each with ``value_usd`` and ``value_cny`` summed (a value given in one currency is converted at the
 month's rate from ``ref_fx_monthly``), the province as its GB/T code (``注册地编码`` + '0000') and the
-partner as ISO3 through ``ref_gacc_partner_names``. Bloc totals (membership as of the month) are
-left out of both baselines.
+partner as ISO3 through ``ref_gacc_partners`` (by the platform's partner code). Bloc totals
+(membership as of the month) are left out of both baselines.
 
 - ``duckdb``: the floor. GBK parts are first transcoded to UTF-8 (DuckDB's own reader needs the
   ``encodings`` extension for GBK, which cannot be downloaded here); then one hand-written SQL
@@ -42,19 +42,22 @@ import duckdb
 import pandas as pd
 
 from tradewh import PROJECT_ROOT
-from tradewh.synthetic import FIELDS, FX_MONTHLY_CSV, VALUE_FIELD, load_manifest, partner_name_to_iso3
+from tradewh.synthetic import FIELDS, FX_MONTHLY_CSV, VALUE_FIELD, load_manifest
+from tradewh.synthetic_catalogue import PARTNERS
 
-CROSSWALK_CSV = PROJECT_ROOT / "seeds" / "reference" / "ref_gacc_partner_names.csv"
+CROSSWALK_CSV = PROJECT_ROOT / "seeds" / "reference" / "ref_gacc_partners.csv"
 OUTPUTS = ("region_partner_monthly", "region_chapter_monthly", "region_trade_mode_monthly")
 TEXT_COLUMNS = ("商品编码", "贸易伙伴编码", "贸易方式编码", "注册地编码")
 
 
 def partner_crosswalk(path: Path = CROSSWALK_CSV) -> dict[str, str]:
-    """GACC partner name -> ISO3: the project's crosswalk seed, else the generator's own list."""
+    """Platform partner code -> ISO3: the project's partner seed, else the generator's own list."""
     if path.exists():
         with path.open(encoding="utf-8", newline="") as handle:
-            return {row["gacc_name"]: row["iso3"] for row in csv.DictReader(handle)}
-    return partner_name_to_iso3()
+            return {
+                row["gacc_partner_code"]: row["partner_iso3"] for row in csv.DictReader(handle) if row["partner_iso3"]
+            }
+    return {code: iso3 for code, _, iso3 in PARTNERS}
 
 
 def _dataset_files(dataset: Path) -> list[dict[str, str]]:
@@ -64,7 +67,7 @@ def _dataset_files(dataset: Path) -> list[dict[str, str]]:
         for name in query["files"]:
             out.append({
                 "path": str((dataset / name).resolve()), "flow": query["flow"],
-                "period_start": f"{query['period']}-01", "currency": query["currency"], "encoding": query["encoding"],
+                "period_start": f"{query['month']}-01", "currency": query["currency"], "encoding": query["encoding"],
             })  # fmt: skip
     return out
 
@@ -88,7 +91,8 @@ create temp table query_files (path varchar, flow varchar, period_start date, cu
 insert into query_files values {files};
 
 create temp table partners as
-select gacc_name, iso3 from read_csv('{crosswalk}', header = true, all_varchar = true);
+select gacc_partner_code, partner_iso3 as iso3 from read_csv('{crosswalk}', header = true, all_varchar = true)
+where partner_iso3 is not null;
 
 create temp table fx as
 select make_date(year::int, month::int, 1) as period_start, cny_per_usd::double as cny_per_usd
@@ -98,12 +102,12 @@ create temp table aggregates as
 with
 
 raw_rows as (
-    select 商品编码, 贸易伙伴名称, 贸易方式编码, 贸易方式名称, 注册地编码,
-        美元 as value_usd, null::double as value_cny, filename
+    select 商品编码, 贸易伙伴编码, 贸易方式编码, 贸易方式名称, 注册地编码,
+        replace(美元, ',', '')::double as value_usd, null::double as value_cny, filename
     from read_csv({usd_files}, header = true, auto_detect = false, filename = true, columns = {usd_columns})
     union all
-    select 商品编码, 贸易伙伴名称, 贸易方式编码, 贸易方式名称, 注册地编码,
-        null::double as value_usd, 人民币 as value_cny, filename
+    select 商品编码, 贸易伙伴编码, 贸易方式编码, 贸易方式名称, 注册地编码,
+        null::double as value_usd, replace(人民币, ',', '')::double as value_cny, filename
     from read_csv({cny_files}, header = true, auto_detect = false, filename = true, columns = {cny_columns})
 ),
 
@@ -119,7 +123,7 @@ enriched as (
         coalesce(raw_rows.value_cny, raw_rows.value_usd * fx.cny_per_usd) as value_cny
     from raw_rows
     inner join query_files on raw_rows.filename = query_files.path
-    inner join partners on raw_rows.贸易伙伴名称 = partners.gacc_name
+    inner join partners on raw_rows.贸易伙伴编码 = partners.gacc_partner_code
     inner join fx on query_files.period_start = fx.period_start
 )
 
@@ -152,7 +156,8 @@ select * from read_csv({paths}, header = true, auto_detect = false, filename = t
 def _columns_sql(currency: str) -> str:
     types = {name: "VARCHAR" for name in FIELDS}
     types["第一数量"] = types["第二数量"] = "DOUBLE"
-    types[VALUE_FIELD[currency]] = "DOUBLE"
+    types[VALUE_FIELD[currency]] = "VARCHAR"  # thousands separators: parsed in the SQL
+    types["trailing_field"] = "VARCHAR"  # the platform's trailing comma
     return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
 
 
@@ -173,7 +178,7 @@ def duckdb_floor(dataset: Path, out: Path, threads: int | None = None) -> dict[s
         for currency, paths in by_currency.items():
             if not paths:
                 empty_path = Path(tmp) / f"empty_{currency}.csv"
-                empty_path.write_text(",".join([*FIELDS, VALUE_FIELD[currency]]) + "\n", encoding="utf-8")
+                empty_path.write_text(",".join([*FIELDS, VALUE_FIELD[currency]]) + ",\n", encoding="utf-8")
                 empty[currency] = [str(empty_path)]
         values = ", ".join(
             f"('{f['path'].replace(chr(39), chr(39) * 2)}', '{f['flow']}', '{f['period_start']}', '{f['currency']}')"
@@ -223,7 +228,7 @@ def _fallback_crosswalk(workdir: Path) -> Path:
     path = workdir / "partners.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["gacc_name", "iso3"])
+        writer.writerow(["gacc_partner_code", "partner_iso3"])
         writer.writerows(partner_crosswalk().items())
     return path
 
@@ -236,9 +241,9 @@ def pandas_baseline(dataset: Path, out: Path) -> dict[str, float]:
     for entry in _dataset_files(dataset):
         dtypes = {name: str for name in TEXT_COLUMNS}
         try:
-            frame = pd.read_csv(entry["path"], dtype=dtypes, encoding="utf-8-sig")
+            frame = pd.read_csv(entry["path"], dtype=dtypes, encoding="utf-8-sig", thousands=",")
         except UnicodeDecodeError:
-            frame = pd.read_csv(entry["path"], dtype=dtypes, encoding="gbk")
+            frame = pd.read_csv(entry["path"], dtype=dtypes, encoding="gbk", thousands=",")
         frame["flow"] = entry["flow"]
         frame["period_start"] = entry["period_start"]
         frames.append(frame)
@@ -252,7 +257,7 @@ def pandas_baseline(dataset: Path, out: Path) -> dict[str, float]:
     data["value_usd"] = usd.fillna(cny / data["cny_per_usd"])
     data["value_cny"] = cny.fillna(usd * data["cny_per_usd"])
     data["region_code"] = data["注册地编码"] + "0000"
-    data["partner_iso3"] = data["贸易伙伴名称"].map(partner_crosswalk())
+    data["partner_iso3"] = data["贸易伙伴编码"].map(partner_crosswalk())
     data["hs_chapter"] = data["商品编码"].str[:2]
     data["trade_mode_code"] = data["贸易方式编码"]
     data["period_start"] = pd.to_datetime(data["period_start"]).dt.date

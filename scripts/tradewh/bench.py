@@ -59,6 +59,8 @@ from tradewh.synthetic import (
     load_manifest,
 )
 
+COMPLETE = ("commodity", "partner", "trade_mode", "region")  # a synthetic query covers its whole catalogue
+
 BENCH_DIR = PROJECT_ROOT / "warehouse" / "bench"
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 LANDING_ENV = "TRADEWH_LANDING_ROOT"
@@ -205,10 +207,10 @@ def worker_ingest(dataset: Path, landing: Path, which: str) -> dict:
     newest = manifest["months"][-1]
     queries = [
         q for q in manifest["queries"]
-        if which == "all" or (which == "newest") == (q["period"] == newest)
+        if which == "all" or (which == "newest") == (q["month"] == newest)
     ]  # fmt: skip
     requests = [
-        QueryRequest([dataset / f for f in q["files"]], flow=q["flow"], period=q["period"], currency=q["currency"])
+        QueryRequest([dataset / f for f in q["files"]], flow=q["flow"], currency=q["currency"], complete=COMPLETE)
         for q in queries
     ]
     with tqdm(total=sum(q["rows"] for q in queries), unit="row", unit_scale=True, desc=f"ingest {which}") as bar:
@@ -312,7 +314,7 @@ def refreshed_periods(target: Path) -> dict[str, list[str] | None]:
         if not path.exists():  # not part of the selection
             continue
         text = path.read_text(encoding="utf-8")
-        match = re.search(r"where (period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
+        match = re.search(r"where (?:\(.*?\) and )?(period|period_start) in \(([^)]*(?:\)[^)]*)*?)\)\s*\)", text)
         if match:
             out[model] = re.findall(r"'([0-9]{4}(?:-[0-9]{2})?)", match.group(2))
         elif re.search(r"where false", text):
@@ -487,7 +489,7 @@ def summarise(
         "synthetic": True,
         "rows": manifest["rows"],
         "months": len(manifest["months"]),
-        "rows_newest_month": sum(q["rows"] for q in manifest["queries"] if q["period"] == manifest["months"][-1]),
+        "rows_newest_month": sum(q["rows"] for q in manifest["queries"] if q["month"] == manifest["months"][-1]),
         "queries": len(manifest["queries"]),
         "part_files": len(files),
         "csv_mb": round(csv_bytes / 2**20, 1),

@@ -6,7 +6,7 @@ Writes files in the platform's CSV export format (header 商品编码,商品名�
 第二计量单位,美元 or 人民币), one folder per query (flow x month x currency), each query split into
 parts of at most 10,000 rows named like repeated browser downloads (``download.csv``,
 ``download(1).csv``, ...), some queries in GBK, some in UTF-8 with a BOM, the rest plain UTF-8.
-A ``MANIFEST.json`` lists every query's flow, period, currency, encoding and files, and a
+A ``MANIFEST.json`` lists every query's flow, month, currency, encoding and files, and a
 ``README.md`` says, in both languages, that the data are synthetic.
 
 What is real and what is not:
@@ -53,19 +53,20 @@ from tqdm import tqdm
 from tradewh import PROJECT_ROOT
 from tradewh import synthetic_catalogue as cat
 
-FORMAT_VERSION = 2  # bump whenever the output changes, so cached datasets are not reused
-PART_ROWS = 10_000
+FORMAT_VERSION = 3  # bump whenever the output changes, so cached datasets are not reused
+PART_ROWS = 10_000  # the platform's download limit
+# a user splits a query into parts below the limit (a part of exactly 10,000 rows is refused as cut off)
+DEFAULT_PART_ROWS = 9_000
 DEFAULT_ROOT = PROJECT_ROOT / "data" / "synthetic"
 DEFAULT_ROWS_PER_MONTH = 400_000
 DEFAULT_END = "2024-12"
 MANIFEST_NAME = "MANIFEST.json"
 FLOWS = ("export", "import")
 FIELDS = (
-    "商品编码", "商品名称", "贸易伙伴编码", "贸易伙伴名称", "贸易方式编码", "贸易方式名称",
+    "数据年月", "商品编码", "商品名称", "贸易伙伴编码", "贸易伙伴名称", "贸易方式编码", "贸易方式名称",
     "注册地编码", "注册地名称", "第一数量", "第一计量单位", "第二数量", "第二计量单位",
 )  # fmt: skip
 VALUE_FIELD = {"usd": "美元", "cny": "人民币"}
-ENCODINGS = ("utf-8", "utf-8-sig", "gbk")
 NBS_CSV = PROJECT_ROOT / "seeds" / "raw" / "nbs_trade_by_importer_location_annual.csv"
 REGIONS_CSV = PROJECT_ROOT / "seeds" / "reference" / "ref_regions.csv"
 FX_MONTHLY_CSV = PROJECT_ROOT / "seeds" / "reference" / "ref_fx_monthly.csv"
@@ -114,7 +115,7 @@ class SyntheticConfig:
     gbk_share: float = 0.25
     bom_share: float = 0.25
     cny_share: float = 0.0
-    part_rows: int = PART_ROWS
+    part_rows: int = DEFAULT_PART_ROWS
 
     def __post_init__(self) -> None:
         if self.rows < 2 * 31:
@@ -160,7 +161,7 @@ class SyntheticConfig:
         parts.append(f"start{self.start}" if self.start else f"rpm{self.rows_per_month}")
         if (self.gbk_share, self.bom_share, self.cny_share) != (0.25, 0.25, 0.0):
             parts.append(f"gbk{self.gbk_share:g}_bom{self.bom_share:g}_cny{self.cny_share:g}")
-        if self.part_rows != PART_ROWS:
+        if self.part_rows != DEFAULT_PART_ROWS:
             parts.append(f"part{self.part_rows}")
         return "_".join(parts)
 
@@ -379,9 +380,9 @@ class Generator:
                 hs = cat_.hs_weight[flow] * chapter_tilt[cat_.hs_chapter_index]
                 partner = cat_.partner_weight[flow] * partner_tilt * partner_boost
                 mode = cat_.mode_weight[flow].copy()
-                border = cat_.mode_codes == "4019"
+                border = cat_.mode_codes == "19"
                 mode[border] = mode[border] * 20.0 if province.has_land_border else 0.0
-                market = cat_.mode_codes == "1039"
+                market = cat_.mode_codes == "39"
                 mode[market] *= cat.MARKET_PROCUREMENT_BOOST.get(province.customs_code, 0.2)
                 out[flow, index] = (hs / hs.sum(), partner / partner.sum(), mode / mode.sum())
         return out
@@ -458,7 +459,10 @@ class Generator:
             return pa.DictionaryArray.from_arrays(pa.array(index, pa.int32()), pa.array(dictionary)).cast(pa.string())
 
         unit_codes, unit_index = np.unique(unit1, return_inverse=True)
+        # the platform writes amounts with thousands separators, a missing second unit as "?" with "0"
+        amounts = pa.array([f"{amount:,}" for amount in value.tolist()], pa.string())
         columns = [
+            pa.array(np.full(len(value), f"{year}{month:02d}")),
             labels(cols["hs"], cat_.hs_codes),
             labels(cols["hs"], cat_.hs_names),
             labels(cols["partner"], cat_.partner_codes),
@@ -469,9 +473,9 @@ class Generator:
             labels(cols["province"], np.array([p.name_zh for p in provinces])),
             pa.array(cols["quantity1"]),
             labels(unit_index, unit_codes),
-            pa.array(cols["quantity2"], mask=~has_second),
-            pa.array(np.where(has_second, "千克", None)),
-            pa.array(value),
+            pa.array(np.where(has_second, cols["quantity2"], 0)),
+            pa.array(np.where(has_second, "千克", "?")),
+            amounts,
         ]
         return pa.Table.from_arrays(columns, names=[*FIELDS, VALUE_FIELD[currency]])
 
@@ -495,10 +499,12 @@ def part_name(index: int) -> str:
 
 
 def encode_part(table: pa.Table, encoding: str) -> bytes:
-    """One part file's bytes: header line + rows, in the given encoding."""
+    """One part file's bytes as the platform writes them: every field quoted, a trailing comma."""
     buffer = io.BytesIO()
-    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="none"))
-    text = ",".join(table.column_names) + "\n" + buffer.getvalue().decode("utf-8")
+    trailing = table.append_column("", pa.nulls(table.num_rows, pa.string()))  # written as nothing
+    pa_csv.write_csv(trailing, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="all_valid", eol="\r\n"))
+    header = ",".join(f'"{name}"' for name in table.column_names) + ",\r\n"
+    text = header + buffer.getvalue().decode("utf-8")
     if encoding == "gbk":
         return text.encode("gbk")
     if encoding == "utf-8-sig":
@@ -565,7 +571,7 @@ def generate(
                     by_year = province_year_usd.setdefault(region, {})
                     by_year[str(year)] = by_year.get(str(year), 0) + cell.value_usd
                 queries.append({
-                    "id": query_id, "flow": flow, "period": period, "currency": currency,
+                    "id": query_id, "flow": flow, "month": period, "currency": currency,
                     "value_column": VALUE_FIELD[currency], "encoding": encoding, "rows": table.num_rows,
                     "value_usd_total": sum(cell.value_usd for cell in cells[flow]), "files": files,
                 })  # fmt: skip
@@ -612,11 +618,6 @@ def iter_query_files(dataset_dir: Path) -> Iterator[tuple[dict, list[Path]]]:
         yield query, [dataset_dir / name for name in query["files"]]
 
 
-def partner_name_to_iso3() -> dict[str, str]:
-    """GACC partner name -> ISO3 for every partner the generator writes."""
-    return {name: iso3 for _, name, iso3 in cat.PARTNERS}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="generate_synthetic.py",
@@ -630,8 +631,7 @@ def main(argv: list[str] | None = None) -> int:
             "      -> one complete year whose province totals equal NBS 2023\n"
             "Ingest one query of it (its own landing root, never the published one):\n"
             "  TRADEWH_LANDING_ROOT=data/synthetic/landing \\\n"
-            "      scripts/ingest.py gacc DIR/queries/export_2024-12_usd/*.csv \\\n"
-            "      --flow export --period 2024-12 --currency usd"
+            "      scripts/ingest.py gacc DIR/queries/export_2024-12_usd/*.csv --flow export"
         ),
     )
     parser.add_argument("--rows", type=int, required=True, help="total number of detail rows (exact)")
@@ -646,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bom-share", type=float, default=0.25, help="share written as UTF-8 with BOM (default 0.25)")
     parser.add_argument("--cny-share", type=float, default=0.0,
                         help="share of queries in yuan (人民币) rather than US dollars (default 0)")  # fmt: skip
-    parser.add_argument("--part-rows", type=int, default=PART_ROWS, help="rows per part file, at most 10000")
+    parser.add_argument("--part-rows", type=int, default=DEFAULT_PART_ROWS, help="rows per part file, at most 10000")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: data/synthetic/<name from the parameters>)")  # fmt: skip
     parser.add_argument("--force", action="store_true", help="regenerate even if a complete copy exists")

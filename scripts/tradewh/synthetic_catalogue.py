@@ -464,34 +464,32 @@ NAMED_CODES: dict[str, tuple[str, str, float]] = {
     "85423100": ("处理器及控制器", "个", 40.0),
 }
 
-# (code, name, export weight, import weight): trade modes (贸易方式) with the 4-digit codes and names
-# of seeds/reference/ref_trade_modes.csv, so every synthetic row maps. 4019 (border small-scale
-# trade) only in provinces with a land border; 1039 (market procurement) only on exports.
+# (code, name, export weight, import weight): the platform's 2-digit statistical trade modes
+# (贸易方式, seeds/reference/ref_trade_modes.csv), so every synthetic row maps. 19 (border trade) only
+# in provinces with a land border; 39 (其他: market procurement, cross-border e-commerce, ...) boosted
+# where market procurement is large.
 TRADE_MODES: tuple[tuple[str, str, float, float], ...] = (
-    ("0110", "一般贸易", 64.0, 63.0),
-    ("0615", "进料对口", 17.0, 12.0),
-    ("5034", "区内物流货物", 5.0, 12.0),
-    ("0214", "来料加工", 3.0, 2.0),
-    ("1233", "保税仓库货物", 2.0, 4.0),
-    ("1039", "市场采购", 2.5, 0.0),
-    ("4019", "边境小额贸易", 1.5, 0.8),
-    ("9610", "电子商务", 1.5, 0.5),
-    ("0715", "进料非对口", 2.0, 2.0),
-    ("3422", "对外承包出口", 0.8, 0.0),
-    ("1523", "租赁贸易", 0.2, 0.8),
-    ("5335", "境外设备进区", 0.0, 0.3),
-    ("2225", "外资设备物品", 0.0, 0.2),
-    ("0420", "加工贸易设备", 0.0, 0.1),
-    ("1616", "寄售代销", 0.05, 0.05),
-    ("1427", "出料加工", 0.02, 0.02),
-    ("3511", "援助物资", 0.01, 0.01),
-    ("3612", "捐赠物资", 0.01, 0.01),
-    ("0130", "易货贸易", 0.01, 0.01),
-    ("1831", "外汇商品", 0.0, 0.01),
-    ("9739", "其他贸易", 0.3, 0.3),
+    ("10", "一般贸易", 64.0, 63.0),
+    ("15", "进料加工贸易", 19.0, 14.0),
+    ("34", "海关特殊监管区域物流货物", 5.0, 12.0),
+    ("14", "来料加工贸易", 3.0, 2.0),
+    ("33", "保税监管场所进出境货物", 2.0, 4.0),
+    ("39", "其他", 4.3, 0.8),
+    ("19", "边境小额贸易", 1.5, 0.8),
+    ("22", "对外承包工程出口货物", 0.8, 0.0),
+    ("23", "租赁贸易", 0.2, 0.8),
+    ("35", "海关特殊监管区域进口设备", 0.0, 0.3),
+    ("25", "外商投资企业作为投资进口的设备、物品", 0.0, 0.2),
+    ("20", "加工贸易进口设备", 0.0, 0.1),
+    ("16", "寄售、代销贸易", 0.05, 0.05),
+    ("27", "出料加工贸易", 0.02, 0.02),
+    ("11", "国家间、国际组织无偿援助和赠送的物资", 0.01, 0.01),
+    ("12", "其他捐赠物资", 0.01, 0.01),
+    ("30", "易货贸易", 0.01, 0.01),
+    ("31", "免税外汇商品", 0.0, 0.01),
 )
 
-# Provinces where market procurement (市场采购) is large: Zhejiang (Yiwu), Guangdong, Jiangsu, ...
+# Provinces where market procurement (市场采购, counted under 39) is large: Zhejiang (Yiwu), Guangdong, Jiangsu, ...
 MARKET_PROCUREMENT_BOOST: dict[str, float] = {"33": 8.0, "44": 3.0, "32": 2.0, "37": 2.0, "35": 2.0, "65": 4.0}
 
 # Share of exports in each province's total trade (rough; Beijing's trade is import-heavy because

@@ -1,15 +1,21 @@
 {#-
     Trade with partner blocs, membership as of the month: a partner counts for a bloc when it
     is a member on the month's last day (macros/membership.sql), so the UK is in 'eu' up to
-    January 2020 and not from February 2020.
+    January 2020 and not from February 2020. Only from queries complete in partners
+    (is_partner_coverage_complete): a bloc's sum over a filtered partner list is not its trade.
 -#}
 
 {{ gacc_incremental_config() }}
 
 with
 
-by_partner as (
+partner_rows as (
     {{ gacc_refreshed_rows(ref('fct_region_partner_trade_monthly')) }}
+),
+
+by_partner as (
+    select * from partner_rows
+    where is_partner_coverage_complete
 ),
 
 membership as (

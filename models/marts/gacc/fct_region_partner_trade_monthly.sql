@@ -1,19 +1,51 @@
 {#-
-    Trade by partner country: the published GACC rows of the periods to refresh, summed per
-    province, month, flow and partner in both currencies, flow 'total' included (gacc_trade_by,
-    macros/trade_measures.sql).
+    Trade by partner country: the published GACC rows of the months to refresh from queries with
+    a partner column (one grain per region-month), summed per province, month, flow and partner
+    in both currencies, flow 'total' included (gacc_trade_by, macros/trade_measures.sql).
+    is_partner_coverage_complete: the query was declared complete in partners (--complete
+    partner); otherwise the partners are a filtered list and their sum is not a total.
 -#}
 
 {{ gacc_incremental_config() }}
 
 with
 
+refreshed as (
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published')) }}
+),
+
+-- only queries with a partner column, one grain per region-month (no double counting)
 published as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}
+    {{ gacc_rows_of_one_grain('refreshed', 'partner') }}
+),
+
+-- partners without an ISO3 (701 unknown, 702 international organisations, 999) are left out
+with_iso3 as (
+    select
+        *,
+        case when is_partner_complete then 1 else 0 end as partner_complete_flag
+    from published
+    where partner_iso3 is not null
 ),
 
 by_partner as (
-    {{ gacc_trade_by('published', ['partner_iso3']) }}
+    {{ gacc_trade_by('with_iso3', ['partner_iso3'], carried=['partner_complete_flag']) }}
+),
+
+final as (
+    select
+        region_code,
+        year,
+        month,
+        period_start,
+        flow,
+        partner_iso3,
+        partner_complete_flag = 1 as is_partner_coverage_complete,
+        value_usd,
+        value_cny,
+        is_value_usd_converted,
+        is_value_cny_converted
+    from by_partner
 )
 
-select * from by_partner
+select * from final

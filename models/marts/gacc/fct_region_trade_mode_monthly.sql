@@ -8,8 +8,13 @@
 
 with
 
+refreshed as (
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published')) }}
+),
+
+-- only queries with a trade_mode column, one grain per region-month (no double counting)
 published as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), 'period', 'period') }}
+    {{ gacc_rows_of_one_grain('refreshed', 'trade_mode') }}
 ),
 
 trade_modes as (

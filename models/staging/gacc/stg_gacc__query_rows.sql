@@ -14,8 +14,9 @@ landed as (
 
 renamed as (
     select
-        -- <root>/gacc/flow=.../period=.../currency=.../<ingested_at>_<content hash>/rows.parquet
+        -- <root>/gacc/flow=.../period=.../currency=.../grain=.../<ingested_at>_<content hash>/rows.parquet
         regexp_extract(filename, '_([0-9a-f]{32})/[^/]+[.]parquet$', 1) as query_hash,
+        regexp_extract(filename, '/grain=([^/]+)/', 1) as grain,
         {{ gacc_parse_stamp(
             "regexp_extract(filename, '/([0-9]{8}T[0-9]{12})Z_[0-9a-f]{32}/[^/]+[.]parquet$', 1)"
         ) }} as ingested_at,
@@ -24,7 +25,12 @@ renamed as (
         cast(period_kind as {{ dbt.type_string() }}) as period_kind,
         cast(year as integer) as year,
         cast(month as integer) as month,
+        cast(month_from as integer) as month_from,
+        {{ make_date_from_parts('year', 'month', 1) }} as period_start,
         cast(currency as {{ dbt.type_string() }}) as currency,
+        cast(dimensions as {{ dbt.type_string() }}) as dimensions,
+        cast(complete_dimensions as {{ dbt.type_string() }}) as complete_dimensions,
+        cast(length(hs_code) as integer) as hs_length,
         cast(region_code as {{ dbt.type_string() }}) as region_code,
         cast(customs_registration_code as {{ dbt.type_string() }}) as customs_registration_code,
         cast(registration_name as {{ dbt.type_string() }}) as registration_name_as_printed,
