@@ -91,7 +91,10 @@ def test_make_sql_refuses_every_escape_at_a_terminal(built: SharedBuild, tmp_pat
 
 
 def test_the_shell_reads_statements_from_a_pipe_and_fails_on_refusals(built: SharedBuild, tmp_path: Path) -> None:
-    script = f"select count(*) as n from marts.dim_region where region_level = 'province';\ncopy (select 1) to '{tmp_path / 'x.csv'}';\n"
+    script = (
+        "select count(*) as n from marts.dim_region where region_level = 'province';\n"
+        f"copy (select 1) to '{tmp_path / 'x.csv'}';\n"
+    )
     proc = subprocess.run(
         [sys.executable, "scripts/sql_shell.py", "--warehouse", str(built.warehouse)],
         cwd=PROJECT_ROOT,
