@@ -165,7 +165,7 @@ def test_growth_gaps_are_listed_with_the_base_revision(
     issues = warehouse_reader.execute(
         """
         select figure_id, rule_code, compared_figure_id, expected_value from marts.rpt_figure_issues
-        where region_code in ('230000', '450000')
+        where region_code in ('230000', '450000') and figure_id not like 'grt:%'
         """
     ).fetchall()
     listed = {(r[0], r[1]): (r[2], r[3]) for r in issues}
@@ -178,7 +178,7 @@ def test_growth_gaps_are_listed_with_the_base_revision(
         "select figure_id, revised_figure_id, implied_base_cny from intermediate.int_implied_base_revisions"
     ).fetchall()
     assert {(r[0], r[1]) for r in revisions} >= {(g, b) for g, (b, _) in gaps.items()}
-    # nothing else is raised for these figures
+    # nothing else is raised for these press figures (grt: rows are the region table's own checks)
     assert {rule for _, rule in listed} == {"growth_mismatch", "base_revised_by_growth"}
 
 
