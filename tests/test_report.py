@@ -17,7 +17,7 @@ from tradewh import PROJECT_ROOT
 from tradewh.report import SECTIONS, TEMPLATES, SectionUnavailableError, render_chart
 from tradewh.report_format import amount, num, period, signed
 
-SECTION_IDS = ("totals", "growth", "frontier", "regions", "blocs", "monthly", "issues")
+SECTION_IDS = ("totals", "growth", "frontier", "regions", "blocs", "monthly", "ranking", "momentum", "borders", "issues")
 
 
 @pytest.fixture(scope="module")
