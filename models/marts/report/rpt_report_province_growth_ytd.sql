@@ -36,8 +36,7 @@ year_before as (
 ),
 
 combined as (
-    select
-        100 * (sum(latest.value_ytd_cny) / nullif(sum(year_before.value_ytd_cny), 0) - 1) as combined_yoy_pct_ytd
+    select 100 * (sum(latest.value_ytd_cny) / nullif(sum(year_before.value_ytd_cny), 0) - 1) as combined_yoy_pct_ytd
     from latest
     inner join year_before
         on latest.region_code = year_before.region_code

@@ -59,8 +59,12 @@ moves as (
         worst_rank,
         months_ranked_first,
         first_rank - last_rank as places_gained,
-        row_number() over (order by first_rank - last_rank desc, last_rank asc) = 1 as is_biggest_climber,
-        row_number() over (order by first_rank - last_rank asc, last_rank asc) = 1 as is_biggest_faller,
+        row_number() over (
+            order by first_rank - last_rank desc, last_rank asc, region_code asc
+        ) = 1 as is_biggest_climber,
+        row_number() over (
+            order by first_rank - last_rank asc, last_rank asc, region_code asc
+        ) = 1 as is_biggest_faller,
         cast(row_number() over (order by last_rank asc, region_code asc) as bigint) as row_order
     from ends
 ),
