@@ -17,7 +17,18 @@ from tradewh import PROJECT_ROOT
 from tradewh.report import SECTIONS, TEMPLATES, SectionUnavailableError, render_chart
 from tradewh.report_format import amount, num, period, signed
 
-SECTION_IDS = ("totals", "growth", "frontier", "regions", "blocs", "monthly", "issues")
+SECTION_IDS = (
+    "totals",
+    "growth",
+    "frontier",
+    "regions",
+    "blocs",
+    "monthly",
+    "ranking",
+    "momentum",
+    "borders",
+    "issues",
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +93,39 @@ def test_the_page_quotes_the_report_models_and_names_its_build(built: SharedBuil
     assert f"{share:,.0f}% of the national" in report_html
     assert focus == ["Xinjiang", "Xizang"], "var report_focus_regions picks the highlighted regions"
     assert f"<b>{issues}</b><span>published figures failed a check</span>" in report_html
+
+
+def test_the_region_table_sections_quote_their_models(built: SharedBuild, report_html: str) -> None:
+    con = duckdb.connect(str(built.warehouse), read_only=True)
+    try:
+        leader, months_first, months_shown = con.execute(
+            "select region_name_en, months_ranked_first, months_shown from report.rpt_report_province_ranking"
+            " where row_order = 1 limit 1"
+        ).fetchone()
+        (cells,) = con.execute("select count(*) from report.rpt_report_province_ranking").fetchone()
+        fastest, growth, grown, with_growth = con.execute(
+            "select region_name_en, yoy_pct_ytd_reported, provinces_grown, provinces_with_growth"
+            " from report.rpt_report_province_growth_ytd order by growth_rank_ytd, region_code limit 1"
+        ).fetchone()
+        # the same, straight from the mart: the latest month's fastest year-to-date growth
+        (mart_fastest,) = con.execute(
+            "select region_name_en from marts.rpt_province_trade_monthly"
+            " order by year desc, month desc, yoy_pct_ytd_reported desc limit 1"
+        ).fetchone()
+        largest, largest_value, panels = con.execute(
+            "select region_name_en, last_value_bn_cny, (select count(distinct region_code)"
+            " from report.rpt_report_frontier_monthly) from report.rpt_report_frontier_monthly where is_largest limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert months_shown == 12 and cells == 31 * 12, "the heat map: 31 provinces by the latest twelve months"
+    assert f"{leader} ranked first in {months_first} of the" in report_html
+    assert fastest == mart_fastest
+    assert f"{grown} of {with_growth} provinces traded more in Jan" in report_html
+    assert f"Fastest: {fastest} ({signed(growth)}%)" in report_html
+    assert panels == 9, "one panel per land-border province"
+    assert f"{largest} traded the most of the {panels} land-border" in report_html
+    assert f"({num(largest_value, 1)} bn yuan)" in report_html
 
 
 def test_report_is_self_contained(report_html: str) -> None:

@@ -55,6 +55,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("regions", "report.rpt_report_macro_region_shares", "year, macro_region"),
     Section("blocs", "report.rpt_report_bloc_shares", "scope_order, period_end"),
     Section("monthly", "report.rpt_report_monthly", "region_code, year, month"),
+    Section("ranking", "report.rpt_report_province_ranking", "row_order, month_date"),
+    Section("momentum", "report.rpt_report_province_growth_ytd", "growth_rank_ytd, region_code"),
+    Section("borders", "report.rpt_report_frontier_monthly", "panel_order, month_date"),
     Section("issues", "report.rpt_report_figure_issues", "severity, figure_id, rule_code", allow_empty=True),
 )
 
