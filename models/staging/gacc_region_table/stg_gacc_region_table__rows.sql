@@ -27,50 +27,23 @@ typed as (
 ),
 
 by_flow as (
-    select
-        year,
-        month,
-        vintage,
-        content_hash,
-        ingested_at,
-        source_file,
-        line_number,
-        place_as_printed,
-        'total' as flow,
-        total_month as month_as_printed,
-        total_ytd as ytd_as_printed,
-        total_ytd_yoy_pct as yoy_pct_as_printed
-    from typed
-    union all
-    select
-        year,
-        month,
-        vintage,
-        content_hash,
-        ingested_at,
-        source_file,
-        line_number,
-        place_as_printed,
-        'export' as flow,
-        export_month as month_as_printed,
-        export_ytd as ytd_as_printed,
-        export_ytd_yoy_pct as yoy_pct_as_printed
-    from typed
-    union all
-    select
-        year,
-        month,
-        vintage,
-        content_hash,
-        ingested_at,
-        source_file,
-        line_number,
-        place_as_printed,
-        'import' as flow,
-        import_month as month_as_printed,
-        import_ytd as ytd_as_printed,
-        import_ytd_yoy_pct as yoy_pct_as_printed
-    from typed
+    {% for flow in ['total', 'export', 'import'] %}
+        select
+            year,
+            month,
+            vintage,
+            content_hash,
+            ingested_at,
+            source_file,
+            line_number,
+            place_as_printed,
+            '{{ flow }}' as flow,
+            {{ flow }}_month as month_as_printed,
+            {{ flow }}_ytd as ytd_as_printed,
+            {{ flow }}_ytd_yoy_pct as yoy_pct_as_printed
+        from typed
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 valued as (
