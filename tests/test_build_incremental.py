@@ -1,6 +1,6 @@
 """Production builds (`make build`): unit tests left out but run by the suite, incremental builds
-from a copy of the published file, a checksum of the incremental models' code that forces a build
-from scratch when it changes, and FULL_REFRESH."""
+from a copy of the published file chosen by dbt's state comparison with the published build's
+manifest (a stale incremental model forces a build from scratch), and FULL_REFRESH."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -22,19 +23,31 @@ from tradewh import PROJECT_ROOT
 from tradewh import build as build_module
 from tradewh.bench import refreshed_periods
 from tradewh.build import (
+    CHANGED_AND_LANDED,
     PROJECT_SOURCES,
     build_staging,
-    incremental_checksum,
+    drop_relations_not_in,
     inputs_checksum,
     project_checksum,
     staging_path_for,
+    stale_incremental_models,
 )
-from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS
+from tradewh.dbt import PRODUCTION_BUILD_ARGS, run_dbt
 from tradewh.ingest_gacc import ingest_gacc
-from tradewh.publish import IncrementalState, publish
+from tradewh.publish import BuildState, publish
 
 # the data tests check data, not what a build carries over: left out to keep this test quick
 SELECTION = [*DETAIL_SELECTION, "--exclude-resource-type", "test"]
+INCREMENTAL = [
+    "fct_region_bloc_trade_monthly",
+    "fct_region_partner_trade_monthly",
+    "fct_region_product_trade_monthly",
+    "fct_region_trade_mode_monthly",
+    "int_gacc_query_vintages",
+]
+
+
+CATALOG_FILE = "china_regional_trade.staging.duckdb"
 
 
 def sha256(path: Path) -> str:
@@ -55,53 +68,104 @@ def test_the_session_build_ran_every_unit_test_and_production_builds_leave_them_
     assert "unit_test" in PRODUCTION_BUILD_ARGS[PRODUCTION_BUILD_ARGS.index("--exclude-resource-type") + 1 :]
 
 
-def _manifest() -> dict:
-    def node(name: str, materialized: str, parents: list[str], checksum: str) -> dict:
-        return {
-            "resource_type": "model",
-            "name": name,
-            "alias": name,
-            "schema": "marts",
-            "checksum": {"checksum": checksum},
-            "config": {"materialized": materialized},
-            "depends_on": {"macros": ["macro.p.helper"], "nodes": parents},
-        }
-
-    return {
-        "metadata": {"project_name": "p", "dbt_version": "1.11.0"},
-        "nodes": {
-            "model.p.stg": node("stg", "view", [], "a"),
-            "model.p.inc": node("inc", "incremental", ["model.p.stg"], "b"),
-            "model.p.other": node("other", "table", [], "c"),
-        },
-        "sources": {},
-        "macros": {
-            "macro.p.helper": {"package_name": "p", "macro_sql": "x", "depends_on": {"macros": ["macro.p.inner"]}},
-            "macro.p.inner": {"package_name": "p", "macro_sql": "y", "depends_on": {"macros": []}},
-        },
-        "parent_map": {"model.p.stg": [], "model.p.inc": ["model.p.stg"], "model.p.other": []},
-    }
+@pytest.fixture(scope="module")
+def parsed_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project's manifest as dbt parses it now (for a file named like the published one: the
+    catalog name is part of each relation dbt compares)."""
+    target = tmp_path_factory.mktemp("parsed")
+    run_dbt(["parse"], database=target / CATALOG_FILE, target_path=target, capture=True)
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_the_checksum_covers_the_incremental_models_what_is_upstream_and_the_macros(tmp_path: Path) -> None:
-    (tmp_path / "macros").mkdir()
-    (tmp_path / "macros" / "gacc_incremental.sql").write_text("{% macro m() %}1{% endmacro %}")
-    base = incremental_checksum(_manifest(), tmp_path)
-    assert base.relations == [("intermediate", "gacc_incremental_state"), ("marts", "inc")]
-    assert incremental_checksum(_manifest(), tmp_path).checksum == base.checksum
+@pytest.mark.slow
+def test_dbt_state_comparison_finds_the_incremental_models_a_change_makes_stale(
+    parsed_manifest: dict, tmp_path: Path
+) -> None:
+    project = "china_regional_trade"
+    incremental = sorted(
+        node["name"]
+        for node in parsed_manifest["nodes"].values()
+        if node["config"].get("materialized") == "incremental"
+    )
+    assert incremental == INCREMENTAL
 
-    def changed(edit) -> str:
-        manifest = _manifest()
-        edit(manifest)
-        return incremental_checksum(manifest, tmp_path).checksum
+    def stale_after(edit: Callable[[dict], None]) -> list[str]:
+        """The stale incremental models when the published build's manifest differed by ``edit``."""
+        published = json.loads(json.dumps(parsed_manifest))
+        edit(published)
+        state = BuildState(manifest=json.dumps(published))
+        return stale_incremental_models(
+            state, tmp_path / "state", tmp_path / "target", database=tmp_path / CATALOG_FILE
+        )
 
-    assert changed(lambda m: m["nodes"]["model.p.other"]["checksum"].update(checksum="z")) == base.checksum
-    assert changed(lambda m: m["nodes"]["model.p.inc"]["checksum"].update(checksum="z")) != base.checksum
-    assert changed(lambda m: m["nodes"]["model.p.stg"]["checksum"].update(checksum="z")) != base.checksum
-    assert changed(lambda m: m["nodes"]["model.p.inc"]["config"].update(unique_key="k")) != base.checksum
-    assert changed(lambda m: m["macros"]["macro.p.inner"].update(macro_sql="changed")) != base.checksum
-    (tmp_path / "macros" / "gacc_incremental.sql").write_text("{% macro m() %}2{% endmacro %}")
-    assert incremental_checksum(_manifest(), tmp_path).checksum != base.checksum
+    def node(manifest: dict, name: str, kind: str = "model") -> dict:
+        return manifest["nodes"][f"{kind}.{project}.{name}"]
+
+    assert stale_after(lambda m: None) == []
+    # a model the incremental models read: every incremental model downstream of it is stale
+    stale = stale_after(lambda m: node(m, "int_gacc_trade_rows_published").update(raw_code="select 1"))
+    assert stale == [name for name in INCREMENTAL if name != "int_gacc_query_vintages"]
+    # a seed upstream (its contents: dbt compares seeds under 1 MiB), a macro they call, their configuration
+    seed = "ref_trade_modes"  # read by the trade-mode mart only
+    assert stale_after(lambda m: node(m, seed, "seed")["checksum"].update(checksum="older")) == [
+        "fct_region_trade_mode_monthly"
+    ]
+    macro = f"macro.{project}.gacc_periods_predicate"
+    assert stale_after(lambda m: m["macros"][macro].update(macro_sql="older")) == INCREMENTAL
+    # a configuration (as written; dbt compares the unrendered one): it and what reads it
+    vintages = "int_gacc_query_vintages"
+    assert stale_after(lambda m: node(m, vintages)["unrendered_config"].update(unique_key="older")) == INCREMENTAL
+    # not stale: a model they do not read, or a description (persisted again by an incremental run)
+    assert stale_after(lambda m: node(m, "dim_region").update(raw_code="select 1")) == []
+    assert stale_after(lambda m: node(m, "fct_region_partner_trade_monthly").update(description="older")) == []
+
+
+def test_an_incremental_build_selects_what_changed_and_what_reads_the_landing_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def fake_dbt(args: list[str], database: Path, target_path: Path, **_: object) -> None:
+        calls.append(list(args))
+        (target_path / "manifest.json").write_text(json.dumps({"nodes": {}}), encoding="utf-8")
+
+    monkeypatch.setattr(build_module, "run_dbt", fake_dbt)
+    monkeypatch.setattr(build_module, "drop_relations_not_in", lambda _manifest, _database: [])
+    target = tmp_path / "target"
+    target.mkdir()
+    same_project = BuildState(manifest="{}", dbt_project_sha256=build_module.dbt_project_sha256())
+    outcome = build_module._build_incremental(same_project, target, None, capture=True, database=tmp_path / "x")
+    assert outcome.mode == "incremental" and outcome.state.manifest == json.dumps({"nodes": {}})
+    state = ["--state", str(target / "published_state")]
+    assert calls.pop() == [*PRODUCTION_BUILD_ARGS, "--select", *CHANGED_AND_LANDED, *state]
+
+    # vars are invisible to dbt's state comparison: a changed dbt_project.yml rebuilds every model
+    other_project = BuildState(manifest="{}", dbt_project_sha256="older")
+    outcome = build_module._build_incremental(other_project, target, None, capture=True, database=tmp_path / "x")
+    assert "dbt_project.yml changed" in outcome.reason and calls.pop() == list(PRODUCTION_BUILD_ARGS)
+
+    # a seed over 1 MiB is compared by path only: always selected, with what reads it
+    monkeypatch.setattr(build_module, "SEED_SIZE_COMPARED", 100_000)
+    large = build_module.large_seeds()
+    assert large and all(s.startswith("path:seeds/") and s.endswith(".csv+") for s in large)
+    assert "path:seeds/raw/gacc_region_table.csv+" in large
+    build_module._build_incremental(same_project, target, None, capture=True, database=tmp_path / "x")
+    assert calls.pop() == [*PRODUCTION_BUILD_ARGS, "--select", *CHANGED_AND_LANDED, *large, *state]
+
+
+def test_relations_the_project_no_longer_defines_are_dropped(tmp_path: Path) -> None:
+    database = tmp_path / "copy.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts; create table marts.kept as select 1 as x")
+        con.execute("create table marts.removed as select 1 as x; create view marts.removed_view as select 1 as x")
+    manifest = tmp_path / "manifest.json"
+    model = {"resource_type": "model", "schema": "marts", "name": "kept", "alias": "kept"}
+    test = {"resource_type": "test", "schema": "marts", "name": "removed", "alias": "removed"}
+    manifest.write_text(json.dumps({"nodes": {"model.p.kept": model, "test.p.removed": test}}), encoding="utf-8")
+    assert drop_relations_not_in(manifest, database) == ["marts.removed", "marts.removed_view"]
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select table_name from duckdb_tables()").fetchall() == [("kept",)]
+        assert con.execute("select count(*) from duckdb_views() where not internal").fetchone() == (0,)
 
 
 def test_full_refresh_builds_from_scratch_without_reading_the_published_file(
@@ -116,7 +180,6 @@ def test_full_refresh_builds_from_scratch_without_reading_the_published_file(
         calls.append(list(args))
 
     monkeypatch.setattr(build_module, "run_dbt", fake_dbt)
-    monkeypatch.setattr(build_module, "manifest_state", lambda _target: IncrementalState("c", []))
     staging = staging_path_for(warehouse)
     outcome = build_staging(warehouse, staging, staging.with_suffix(".target"), full_refresh=True)
     assert (outcome.mode, outcome.reason) == ("full", "FULL_REFRESH requested")
@@ -141,68 +204,66 @@ def test_a_production_build_processes_only_new_months_and_rebuilds_when_the_code
     def land(name: str, period: str) -> None:
         ingest_gacc([FIXTURES / name], flow="export", period=period, currency="usd", root=landing)
 
-    def build_and_publish() -> tuple[build_module.BuildOutcome, dict[str, list[str] | None]]:
+    def build_and_publish(
+        dbt_args: list[str] | None = SELECTION,
+    ) -> tuple[build_module.BuildOutcome, dict[str, list[str] | None], set[str]]:
         staging = staging_path_for(warehouse)
         target = staging.with_suffix(".target")
         before = sha256(warehouse) if warehouse.exists() else None
-        outcome = build_staging(warehouse, staging, target, dbt_args=SELECTION, extra_env=env, capture=True)
+        outcome = build_staging(warehouse, staging, target, dbt_args=dbt_args, extra_env=env, capture=True)
         if before is not None:
             assert sha256(warehouse) == before, "the published file is only read"
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+        ran = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].split(".")[0] in ("model", "seed")}
         periods = refreshed_periods(target)
-        publish(staging, warehouse, incremental=outcome.state)
+        publish(staging, warehouse, state=outcome.state)
         staging.unlink()
-        return outcome, periods
+        return outcome, periods, ran
 
     land("export_2020-01_usd.csv", "2020-01")
-    first, periods = build_and_publish()
+    first, periods, _ = build_and_publish()
     assert first.mode == "full" and "no published file" in first.reason
     assert periods and set(periods.values()) == {None}
 
     # a new month: the build starts from the published file and processes that month only
     _edit_published(warehouse, "create table marts.model_since_removed as select 1 as x")
     land("export_2020-02_usd.csv", "2020-02")
-    second, periods = build_and_publish()
+    second, periods, _ = build_and_publish()
     assert second.mode == "incremental"
     assert periods and {tuple(p or ["full"]) for p in periods.values()} == {("2020-02",)}
-    assert second.state.checksum == first.state.checksum
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select current_database()").fetchone() == ("china_regional_trade",)
-        assert con.execute("select build_mode, incremental_checksum from meta.build_info").fetchone() == (
-            "incremental",
-            second.state.checksum,
-        )
+        assert con.execute("select build_mode from meta.build_info").fetchone() == ("incremental",)
+        (manifest,) = con.execute("select manifest_json from meta.dbt_manifest").fetchone()
+        assert json.loads(manifest)["metadata"]["project_name"] == "china_regional_trade"
         months = con.execute(
             "select distinct period_start from marts.fct_region_partner_trade_monthly order by 1"
         ).fetchall()
         assert [str(m) for (m,) in months] == ["2020-01-01", "2020-02-01"]
-        # a copy's tables are dropped unless incremental: a model removed since is not published again
+        # a model removed since is not published again
         assert not con.execute("select * from duckdb_tables() where table_name = 'model_since_removed'").fetchall()
 
-    # the published build records another checksum (its incremental models' code was different):
-    # the next build must not carry its tables over
-    _edit_published(warehouse, "update meta.build_info set incremental_checksum = 'code-of-an-older-build'")
-    third, periods = build_and_publish()
-    assert third.mode == "full" and "changed" in third.reason
+    # the published build was made from other code upstream of the incremental models: dbt's
+    # state comparison finds them stale and the build starts from scratch (the whole project, as
+    # `make build` does: the next build's tests read models outside the detail selection)
+    _edit_published_manifest(warehouse, "model.china_regional_trade.int_gacc_trade_rows_published")
+    third, periods, _ = build_and_publish(dbt_args=None)
+    assert third.mode == "full" and "fct_region_partner_trade_monthly" in third.reason, third.reason
     assert set(periods.values()) == {None}
 
-    # nothing but the landing zone changed since: the copy is kept whole and dbt builds only what
-    # reads the landing zone
+    # the landing zone and a model no incremental one reads changed: the copy is kept, dbt builds
+    # that model and what reads the landing zone, not the seeds and the published-figures side
     land("export_2023-07_usd_part1.csv", "2023-07")
-    staging = staging_path_for(warehouse)
-    target = staging.with_suffix(".target")
-    fourth = build_staging(
-        warehouse, staging, target, landing_only_args=[*LANDING_ONLY_ARGS, "--exclude-resource-type", "test"],
-        extra_env=env, capture=True,
-    )  # fmt: skip
-    assert fourth.mode == "landing" and fourth.state.project_checksum == third.state.project_checksum
-    ran = {r["unique_id"].split(".")[-1] for r in json.loads((target / "run_results.json").read_text())["results"]}
-    assert "fct_region_partner_trade_monthly" in ran and "ref_trade_modes" not in ran, sorted(ran)
-    assert refreshed_periods(target)["fct_region_partner_trade_monthly"] == ["2023-07"]
-    with duckdb.connect(str(staging), read_only=True) as con:
+    _edit_published_manifest(warehouse, "model.china_regional_trade.dim_region")
+    fourth, periods, ran = build_and_publish(dbt_args=None)
+    assert fourth.mode == "incremental", fourth.reason
+    assert {"fct_region_partner_trade_monthly", "dim_region"} <= ran and "ref_trade_modes" not in ran, sorted(ran)
+    assert "stg_customs__published_figures" not in ran, sorted(ran)
+    assert periods["fct_region_partner_trade_monthly"] == ["2023-07"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from reference.ref_trade_modes").fetchone()[0] > 0, "kept from the copy"
         months = con.execute("select count(distinct period_start) from marts.fct_region_partner_trade_monthly")
         assert months.fetchone() == (3,)
-    staging.unlink()
 
 
 def test_the_project_checksum_changes_with_any_model_seed_or_macro(tmp_path: Path) -> None:
@@ -222,13 +283,22 @@ def test_the_project_checksum_changes_with_any_model_seed_or_macro(tmp_path: Pat
     assert project_checksum(tmp_path) == original
 
 
-def _edit_published(warehouse: Path, sql: str) -> None:
+def _edit_published_manifest(warehouse: Path, node: str) -> None:
+    """Stand-in for a file published from other code: ``node`` had other SQL."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (text,) = con.execute("select manifest_json from meta.dbt_manifest").fetchone()
+    manifest = json.loads(text)
+    manifest["nodes"][node]["raw_code"] = "select 1 as code_of_an_older_build"
+    _edit_published(warehouse, "update meta.dbt_manifest set manifest_json = ?", [json.dumps(manifest)])
+
+
+def _edit_published(warehouse: Path, sql: str, parameters: list | None = None) -> None:
     """Stand-in for a file published by other code (test only: publication never edits it)."""
     edited = warehouse.with_name("edited.duckdb")
     shutil.copyfile(warehouse, edited)
     edited.chmod(stat.S_IRUSR | stat.S_IWUSR)
     with duckdb.connect(str(edited)) as con:
-        con.execute(sql)
+        con.execute(sql, parameters)
         con.execute("checkpoint")
     edited.replace(warehouse)
 

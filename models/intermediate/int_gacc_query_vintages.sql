@@ -8,14 +8,12 @@
 -#}
 
 {{ gacc_incremental_config(unique_key='period') }}
+{%- set landing = gacc_landing_state() %}
 
 with
 
 query_rows as (
-    select * from {{ ref('stg_gacc__query_rows') }}
-    {% if is_incremental() -%}
-        where {{ gacc_refresh_predicate('period') }}
-    {%- endif %}
+    {{ gacc_refreshed_rows(ref('stg_gacc__query_rows'), landing, 'period', 'period') }}
 ),
 
 retractions as (
@@ -108,7 +106,9 @@ final as (
         retracted_at,
         row_count,
         value_total_in_query_currency,
-        landing_file
+        landing_file,
+        -- the newest landing event this build had seen: the table's high-water mark
+        {{ gacc_landed_through_at(landing) }} as landed_through_at
     from ranked
 )
 

@@ -49,7 +49,8 @@ from tqdm import tqdm
 
 from tradewh import PROJECT_ROOT
 from tradewh.bench_memory import Measured, run_measured
-from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, dbt_env, dbt_executable
+from tradewh.build import LANDED
+from tradewh.dbt import PRODUCTION_BUILD_ARGS, dbt_env, dbt_executable
 from tradewh.synthetic import (
     DEFAULT_END,
     DEFAULT_ROOT,
@@ -235,7 +236,7 @@ def incremental_month(bench: Bench, select: list[str], repeats: int) -> Step:
     shared machine does not decide whether the time depends on the history.
 
     Without a selection it runs what ``make build`` runs when only the landing zone changed
-    (``LANDING_ONLY_ARGS``, tradewh.build).
+    (``state:modified+`` is then empty, so ``--select source:gacc+``: ``LANDED``, tradewh.build).
     """
     before = bench.database.with_name(bench.database.name + ".before-incremental")
     shutil.copyfile(bench.database, before)
@@ -247,7 +248,7 @@ def incremental_month(bench: Bench, select: list[str], repeats: int) -> Step:
             if select:
                 step = dbt_build(bench, "incremental_month", select)
             else:
-                step = dbt_build(bench, "incremental_month", [], list(LANDING_ONLY_ARGS))
+                step = dbt_build(bench, "incremental_month", [], ["--select", LANDED])
             step.output["refreshed_periods"] = refreshed_periods(bench.target)
             runs.append(step)
     finally:
@@ -325,13 +326,15 @@ def refreshed_periods(target: Path) -> dict[str, list[str] | None]:
 
 
 def mart_fingerprints(database: Path) -> dict[str, list]:
-    """Row count and an order-independent hash of every row of each detail mart."""
+    """Row count and an order-independent hash of every row of each detail mart, without its
+    high-water mark (``landed_through_at`` says when a build ran, not what the data is)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         out = {}
         for mart in DETAIL_MARTS:
             try:
-                count, digest = con.execute(f"select count(*), bit_xor(hash(t)) from marts.{mart} as t").fetchone()
+                rows = f"select * exclude (landed_through_at) from marts.{mart}"
+                count, digest = con.execute(f"select count(*), bit_xor(hash(t)) from ({rows}) as t").fetchone()
                 out[mart] = [count, str(digest)]
             except duckdb.Error as exc:
                 out[mart] = ["missing", str(exc).splitlines()[0]]

@@ -3,27 +3,29 @@
 The published file (``warehouse/china_regional_trade.duckdb`` by default) is never written in
 place: a failed build or validation leaves it byte-for-byte as it was.
 
-Incremental builds: when a published file exists, the build starts from a plain copy of it (the
-published file is immutable once written: ``tradewh.publish`` replaces it by an atomic rename, so
-copying it while readers hold it open is safe). Only the incremental models' tables and their
-bookkeeping are carried over (``meta.incremental_relations`` of the published file); every other
-table and view is dropped from the copy and built again, so the incremental GACC detail models
-process only the newly landed periods. The published file records a checksum of the code those
-tables were built with (the incremental models and everything upstream of them, from dbt's
-manifest); when the code's checksum differs, the build says why and starts again from scratch.
-``full_refresh=True`` (``make build FULL_REFRESH=1``) always builds from scratch.
+Incremental builds, the dbt way. When a published file exists, the build starts from a plain copy
+of it (the published file is immutable once written: ``tradewh.publish`` replaces it by an atomic
+rename, so copying it while readers hold it open is safe). The published file holds the dbt
+manifest it was built from (``meta.dbt_manifest``), and dbt's state comparison against it decides:
 
-Nothing changed: the published file also records ``inputs_checksum`` (the project checksum, the
-build, validation and publication code, the expectations, and the landing zone's files). When it
-equals the current one, ``make build`` says so and stops within seconds: the published file keeps
-its bytes and build id.
+- when an incremental model is in ``state:modified+`` (its code, configuration, macros or
+  contract changed, or those of anything upstream of it: ``STALE_INCREMENTAL``), its carried-over
+  rows may be stale, so the build says which and starts again from scratch;
+- otherwise dbt builds ``state:modified+`` (what changed and everything downstream of it) and
+  ``source:gacc+`` (everything that reads the landing zone) into the copy. The incremental models
+  then process only the newly landed periods: an ``is_incremental()`` filter on the landing time
+  of vintages and retractions, a high-water mark (``macros/gacc_incremental.sql``).
 
-Landing-only builds: the published file also records a checksum of the whole dbt project's source
-(``project_checksum``: dbt_project.yml, profiles.yml, models, seeds, macros, singular tests, the
-dbt version). When it equals the current one, nothing but the landing zone can have changed, so
-the copy is kept whole and dbt builds only what reads the landing zone (``LANDING_ONLY_ARGS``:
-``--select source:gacc+``, the GACC models and their tests): a monthly refresh does not rebuild
-the seeds and the published-figures side. Validation still checks the whole file.
+Two changes dbt's state comparison cannot see (its documented caveats) are handled here: a seed
+over 1 MiB is compared by path only, so such seeds are always selected (``large_seeds``); vars are
+not compared, so when dbt_project.yml changed every model is rebuilt (the incremental models use
+no vars). Relations the project no longer defines are dropped from the copy. ``full_refresh=True``
+(``make build FULL_REFRESH=1``) always builds from scratch.
+
+Nothing changed: the published file also records ``inputs_checksum`` (the dbt project, the build,
+validation and publication code, the expectations, and the landing zone's files). When it equals
+the current one, ``make build`` says so and stops within seconds: the published file keeps its
+bytes and build id.
 """
 
 from __future__ import annotations
@@ -38,38 +40,44 @@ import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 
 from tradewh import PROJECT_ROOT
-from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_dbt
+from tradewh.dbt import PRODUCTION_BUILD_ARGS, DbtError, run_dbt
 from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.ingest_common import landing_root
 from tradewh.leftovers import remove_stale
-from tradewh.publish import (
-    IncrementalState,
-    PublishError,
-    publish,
-    published_inputs_checksum,
-    read_incremental_state,
-)
+from tradewh.publish import BuildState, PublishError, publish, published_inputs_checksum, read_build_state
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
 
-STATE_TABLES: tuple[tuple[str, str], ...] = (("intermediate", "gacc_incremental_state"),)
-"""Bookkeeping tables of the incremental models that are not dbt nodes (macros/gacc_incremental.sql)."""
-
 PROJECT_SOURCES: tuple[str, ...] = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests/dbt")
-"""Everything dbt reads to build the warehouse, for ``project_checksum``."""
+"""Everything dbt reads to build the warehouse, for ``inputs_checksum``."""
 
 BUILD_SOURCES: tuple[str, ...] = ("scripts/tradewh", "expectations")
 """Besides the dbt project, what shapes the published file: the build, validation and publication
 code and the Great Expectations suites (for ``inputs_checksum``)."""
 
-CHECKSUMMED_MACRO_FILES = "macros/gacc_*.sql"
-"""Macro files always in the checksum, whether or not dbt lists them as a model's dependency (the
-incremental post-hook is rendered from a string, so dbt cannot see what it calls)."""
+STALE_INCREMENTAL: tuple[str, ...] = tuple(
+    f"state:modified.{part}+,config.materialized:incremental"
+    for part in ("body", "configs", "relation", "macros", "contract")
+)
+"""The incremental models whose carried-over rows may be stale: their code, configuration,
+relation, macros or contract changed, or those of a model or seed upstream of them. A changed
+description alone is not among them (an incremental run persists descriptions again)."""
+
+LANDED = "source:gacc+"
+"""Everything that reads the GACC landing zone."""
+
+CHANGED_AND_LANDED: tuple[str, ...] = ("state:modified+", LANDED)
+"""What an incremental build builds: what changed since the published build and everything
+downstream of it, and everything that reads the landing zone."""
+
+SEED_SIZE_COMPARED = 1024 * 1024
+"""dbt compares the contents of seeds up to 1 MiB; larger ones only by path."""
 
 
 @dataclass
@@ -78,7 +86,7 @@ class BuildOutcome:
 
     mode: str  # "incremental" or "full"
     reason: str
-    state: IncrementalState
+    state: BuildState
 
 
 def staging_path_for(warehouse: Path) -> Path:
@@ -112,66 +120,9 @@ def build_lock(staging: Path) -> Iterator[bool]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def incremental_checksum(manifest: dict, project_root: Path = PROJECT_ROOT) -> IncrementalState:
-    """Checksum of the code the incremental models' tables depend on, and the tables to carry over.
-
-    In the checksum: every model using the incremental materialization (its SQL file checksum and
-    its configuration), every node upstream of them (models and seeds: their file checksums;
-    sources: their names), this project's macros they call (recursively), every
-    ``macros/gacc_*.sql`` file, and the dbt version. Any change there can make carried-over rows
-    stale, so it triggers a build from scratch.
-    """
-    nodes = manifest.get("nodes", {})
-    sources = manifest.get("sources", {})
-    macros = manifest.get("macros", {})
-    parents = manifest.get("parent_map", {})
-    project = manifest.get("metadata", {}).get("project_name")
-    incremental = sorted(
-        uid
-        for uid, node in nodes.items()
-        if node.get("resource_type") == "model" and node.get("config", {}).get("materialized") == "incremental"
-    )
-    upstream: set[str] = set()
-    pending = list(incremental)
-    while pending:
-        for parent in parents.get(pending.pop(), []):
-            if parent not in upstream:
-                upstream.add(parent)
-                pending.append(parent)
-    digest = hashlib.sha256()
-
-    def add(*parts: str) -> None:
-        digest.update(("\x1f".join(parts) + "\x1e").encode("utf-8"))
-
-    add("dbt", str(manifest.get("metadata", {}).get("dbt_version")))
-    used_macros: set[str] = set()
-    for uid in sorted(set(incremental) | upstream):
-        node = nodes.get(uid) or sources.get(uid) or {}
-        add(uid, str(node.get("checksum", {}).get("checksum", "")))
-        if uid in incremental:
-            add(uid, "config", json.dumps(node.get("config", {}), sort_keys=True, default=str))
-        used_macros.update(node.get("depends_on", {}).get("macros", []))
-    pending = list(used_macros)
-    while pending:
-        for called in macros.get(pending.pop(), {}).get("depends_on", {}).get("macros", []):
-            if called not in used_macros:
-                used_macros.add(called)
-                pending.append(called)
-    for uid in sorted(used_macros):
-        macro = macros.get(uid, {})
-        if macro.get("package_name") == project:
-            add(uid, hashlib.sha256(macro.get("macro_sql", "").encode("utf-8")).hexdigest())
-    for path in sorted(project_root.glob(CHECKSUMMED_MACRO_FILES)):
-        add(path.relative_to(project_root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
-    relations = [(nodes[uid]["schema"], nodes[uid].get("alias") or nodes[uid]["name"]) for uid in incremental]
-    return IncrementalState(checksum=digest.hexdigest(), relations=sorted({*relations, *STATE_TABLES}))
-
-
 def project_checksum(project_root: Path = PROJECT_ROOT) -> str:
     """Checksum of every file dbt reads to build the warehouse (``PROJECT_SOURCES``) and the dbt
     version: equal checksums mean the same models, seeds, tests and macros."""
-    from importlib.metadata import version
-
     digest = hashlib.sha256(f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}".encode())
     for source in PROJECT_SOURCES:
         root = project_root / source
@@ -203,55 +154,72 @@ def inputs_checksum(project: str, landing: Path, project_root: Path = PROJECT_RO
     return digest.hexdigest()
 
 
-def manifest_state(target_path: Path) -> IncrementalState:
-    """The incremental state of the code dbt just built with (its manifest.json)."""
-    manifest_path = target_path / "manifest.json"
-    if not manifest_path.exists():  # recorded as unknown: the next build is a full one
-        print(f"[build] warning: no {manifest_path}: no incremental checksum recorded", flush=True)
-        return IncrementalState(checksum=None)
-    return incremental_checksum(json.loads(manifest_path.read_text(encoding="utf-8")))
+def large_seeds(project_root: Path = PROJECT_ROOT) -> list[str]:
+    """dbt selectors (``path:<seed>+``) of the seeds too large for dbt to compare their contents."""
+    return sorted(
+        f"path:{path.relative_to(project_root).as_posix()}+"
+        for path in (project_root / "seeds").rglob("*.csv")
+        if path.stat().st_size > SEED_SIZE_COMPARED
+    )
 
 
-def carry_over(published: Path, staging: Path, project: str | None = None) -> IncrementalState | None:
-    """Copy the published file to ``staging`` and keep only its incremental tables, or everything
-    when it was built from the project checksum ``project`` (a landing-only build; its ``mode``
-    is then "landing").
+def dbt_project_sha256(project_root: Path = PROJECT_ROOT) -> str:
+    return hashlib.sha256((project_root / "dbt_project.yml").read_bytes()).hexdigest()
 
-    Returns the incremental state the published file recorded, or None (and no copy) when it
-    recorded none. The published file itself is only read, as a plain file.
-    """
+
+def carry_over(published: Path, staging: Path) -> BuildState | None:
+    """Copy the published file to ``staging`` and return the state it recorded (its ``meta``
+    schema is dropped from the copy), or None (and no copy) when it recorded none. The published
+    file itself is only read, as a plain file."""
     shutil.copyfile(published, staging)
-    con = duckdb.connect(str(staging))
-    try:
+    with duckdb.connect(str(staging)) as con:
         (catalog,) = con.execute("select current_database()").fetchone()
-        previous = read_incremental_state(con, catalog)
-        if previous is None:
-            con.close()
-            _remove_quietly(staging)
-            return None
-        con.execute("drop schema if exists meta cascade")
-        if project is not None and previous.project_checksum == project:
+        previous = read_build_state(con, catalog)
+        if previous is not None:
+            con.execute("drop schema if exists meta cascade")
             con.execute("checkpoint")
-            previous.mode = "landing"
-            return previous
-        keep = {tuple(relation) for relation in previous.relations}
-        views = con.execute(
-            "select schema_name, view_name from duckdb_views() where database_name = ? and not internal",
-            [catalog],
+    if previous is None:
+        _remove_quietly(staging)
+    return previous
+
+
+def stale_incremental_models(previous: BuildState, state_dir: Path, target_path: Path, **dbt: object) -> list[str]:
+    """The incremental models dbt's state comparison against ``previous`` finds stale
+    (``STALE_INCREMENTAL``); ``state_dir`` receives the published manifest for ``--state``."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "manifest.json").write_text(previous.manifest or "{}", encoding="utf-8")
+    listed = run_dbt(
+        ["--quiet", "ls", "--resource-type", "model", "--output", "name", "--select", *STALE_INCREMENTAL,
+         "--state", str(state_dir)],
+        target_path=target_path, capture=True, **dbt,
+    )  # fmt: skip
+    return sorted(line.strip() for line in listed.stdout.splitlines() if line.strip())
+
+
+def drop_relations_not_in(manifest_path: Path, database: Path) -> list[str]:
+    """Drop the tables and views of ``database`` that no model, seed or snapshot of the manifest
+    defines (left by a model removed or renamed since the published build); returns their names."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    defined = {
+        (node["schema"], node.get("alias") or node["name"])
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed", "snapshot")
+    }
+    dropped = []
+    with duckdb.connect(str(database)) as con:
+        (catalog,) = con.execute("select current_database()").fetchone()
+        relations = con.execute(
+            "select schema_name, table_name, 'table' from duckdb_tables() where database_name = ? and not internal"
+            " union all select schema_name, view_name, 'view' from duckdb_views()"
+            " where database_name = ? and not internal",
+            [catalog, catalog],
         ).fetchall()
-        for schema, name in views:
-            con.execute(f"drop view {_ident(schema)}.{_ident(name)}")
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = ? and not internal",
-            [catalog],
-        ).fetchall()
-        for schema, name in tables:
-            if (schema, name) not in keep:
-                con.execute(f"drop table {_ident(schema)}.{_ident(name)}")
+        for schema, name, kind in relations:
+            if (schema, name) not in defined:
+                con.execute(f"drop {kind} if exists {_ident(schema)}.{_ident(name)}")
+                dropped.append(f"{schema}.{name}")
         con.execute("checkpoint")
-        return previous
-    finally:
-        con.close()
+    return sorted(dropped)
 
 
 def build_staging(
@@ -260,69 +228,65 @@ def build_staging(
     target_path: Path,
     *,
     dbt_args: list[str] | None = None,
-    landing_only_args: list[str] | tuple[str, ...] | None = None,
     full_refresh: bool = False,
     extra_env: dict[str, str] | None = None,
     capture: bool = False,
 ) -> BuildOutcome:
     """dbt build into ``staging``: from a copy of ``warehouse`` when it can, else from scratch.
 
-    ``landing_only_args`` (default ``LANDING_ONLY_ARGS`` unless ``dbt_args`` are given) is the
-    dbt selection of a landing-only build, used when the project is unchanged since the
-    published build; None never builds landing-only.
+    An incremental build selects ``CHANGED_AND_LANDED`` (and ``large_seeds``), or everything when
+    dbt_project.yml changed; ``dbt_args`` replace that selection.
     """
-    args = [*PRODUCTION_BUILD_ARGS, *(dbt_args or [])]
-    if landing_only_args is None and not dbt_args:
-        landing_only_args = LANDING_ONLY_ARGS
-    project = project_checksum()
-    previous: IncrementalState | None = None
+    dbt = {"database": staging, "extra_env": extra_env}
     reason = "FULL_REFRESH requested" if full_refresh else f"no published file at {warehouse}"
-    if not full_refresh and warehouse.exists():
-        previous = carry_over(warehouse, staging, project if landing_only_args is not None else None)
-        if previous is None:
-            reason = f"{warehouse} records no incremental checksum (published by an older build)"
-    if previous is not None and previous.mode == "landing" and landing_only_args is not None:
-        print(f"[build] landing only (project unchanged): dbt build {' '.join(landing_only_args)}", flush=True)
-        run_dbt(
-            [*PRODUCTION_BUILD_ARGS, *landing_only_args],
-            database=staging,
-            target_path=target_path,
-            extra_env=extra_env,
-            capture=capture,
-        )
-        current = _as_mode(manifest_state(target_path), "landing", project)
-        return BuildOutcome("landing", "project unchanged: only what reads the landing zone was built", current)
+    previous = None if full_refresh or not warehouse.exists() else carry_over(warehouse, staging)
+    if not full_refresh and warehouse.exists() and previous is None:
+        reason = f"{warehouse} records no dbt manifest (published by an older build)"
     if previous is not None:
-        print(f"[build] incremental: dbt build into a copy of {warehouse}", flush=True)
-        failure: DbtError | None = None
-        try:
-            run_dbt(args, database=staging, target_path=target_path, extra_env=extra_env, capture=capture)
-        except DbtError as exc:
-            if not (target_path / "manifest.json").exists():
-                raise  # dbt did not even parse the project
-            failure = exc
-        current = manifest_state(target_path)
-        if current.checksum == previous.checksum:
-            if failure is not None:
-                raise failure
-            return BuildOutcome(
-                "incremental", "only newly landed periods processed", _as_mode(current, "incremental", project)
+        built_with = json.loads(previous.manifest or "{}").get("metadata", {}).get("dbt_version")
+        if built_with != version("dbt-core"):
+            reason = f"the published build was made with dbt {built_with}, this one with dbt {version('dbt-core')}"
+        else:
+            stale = stale_incremental_models(previous, target_path / "published_state", target_path, **dbt)
+            if not stale:
+                return _build_incremental(previous, target_path, dbt_args, capture=capture, **dbt)
+            reason = (
+                "the code of incremental models, or of what is upstream of them, changed since the published"
+                f" build (dbt state:modified+): {', '.join(stale)}"
             )
-        reason = (
-            f"the incremental models' code changed since the published build (checksum {previous.checksum[:12]}"
-            f" -> {current.checksum[:12]}): its carried-over tables may be stale"
-        )
         _remove_quietly(staging)
         _remove_quietly(staging.with_name(staging.name + ".wal"))
     print(f"[build] full build from scratch: {reason}", flush=True)
-    run_dbt(args, database=staging, target_path=target_path, extra_env=extra_env, capture=capture)
-    return BuildOutcome("full", reason, _as_mode(manifest_state(target_path), "full", project))
+    run_dbt([*PRODUCTION_BUILD_ARGS, *(dbt_args or [])], target_path=target_path, capture=capture, **dbt)
+    return BuildOutcome("full", reason, _state_of("full", target_path))
 
 
-def _as_mode(state: IncrementalState, mode: str, project: str) -> IncrementalState:
-    state.mode = mode
-    state.project_checksum = project if state.checksum is not None else None
-    return state
+def _build_incremental(
+    previous: BuildState, target_path: Path, dbt_args: list[str] | None, *, capture: bool, **dbt: object
+) -> BuildOutcome:
+    if dbt_args:
+        selection, reason = list(dbt_args), "the selection asked for, into a copy of the published file"
+    elif previous.dbt_project_sha256 != dbt_project_sha256():
+        selection = []
+        reason = "dbt_project.yml changed (dbt's state comparison cannot see vars): every model, incremental ones kept"
+    else:
+        selection = ["--select", *CHANGED_AND_LANDED, *large_seeds(), "--state", str(target_path / "published_state")]
+        reason = "what changed since the published build (state:modified+) and what reads the landing zone"
+    print(f"[build] incremental: {reason}: dbt {' '.join([*PRODUCTION_BUILD_ARGS, *selection])}", flush=True)
+    run_dbt([*PRODUCTION_BUILD_ARGS, *selection], target_path=target_path, capture=capture, **dbt)
+    for name in drop_relations_not_in(target_path / "manifest.json", dbt["database"]):
+        print(f"[build] dropped {name}: the project no longer defines it", flush=True)
+    return BuildOutcome("incremental", reason, _state_of("incremental", target_path))
+
+
+def _state_of(mode: str, target_path: Path) -> BuildState:
+    """What this build records for the next one: its mode, dbt's manifest, dbt_project.yml's checksum."""
+    manifest = target_path / "manifest.json"
+    return BuildState(
+        mode=mode,
+        manifest=manifest.read_text(encoding="utf-8") if manifest.exists() else None,
+        dbt_project_sha256=dbt_project_sha256(),
+    )
 
 
 def build(warehouse: Path, dbt_args: list[str] | None = None, *, full_refresh: bool = False) -> int:
@@ -372,7 +336,7 @@ def _build_locked(
             print(f"[build] validation failed: {warehouse} was NOT replaced (Data Docs: {docs})", file=sys.stderr)
             return 1
         outcome.state.inputs_checksum = None if dbt_args else inputs  # a partial build is never "the same"
-        result = publish(staging, warehouse, incremental=outcome.state)
+        result = publish(staging, warehouse, state=outcome.state)
         install_data_docs(docs, warehouse.parent / "data_docs")
         print(f"[build] Data Docs {warehouse.parent / 'data_docs' / 'index.html'}", flush=True)
         print(

@@ -20,11 +20,6 @@ every production build (as dbt's documentation recommends).
 """
 
 
-LANDING_ONLY_ARGS: tuple[str, ...] = ("--select", "source:gacc+")
-"""The selection of a landing-only build: what `make build` runs (after PRODUCTION_BUILD_ARGS)
-when only the landing zone can have changed since the published build (tradewh.build)."""
-
-
 class DbtError(RuntimeError):
     """dbt exited non-zero."""
 

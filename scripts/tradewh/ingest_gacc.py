@@ -49,7 +49,6 @@ from tradewh.ingest_gacc_land import (
     same_content,
     same_rows_as_published,
     staging_area,
-    write_manifest,
 )
 from tradewh.ingest_gacc_read import (
     DIMENSIONS,
@@ -301,7 +300,6 @@ def _land_staged(
         return result
     if dry_run:
         return result
-    ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     layout, spec = staged.layout, staged.spec
     query = {
         "flow": result.flow,
@@ -317,9 +315,7 @@ def _land_staged(
         "interface": "en" if layout.english else "zh",
     }
     parts = [{"source": p.path.name, "encoding": p.encoding, "rows": p.rows} for p in staged.parts]
-    write_manifest(staged.stage, result, query, parts, ingested_at)
-    name = f"{ingested_at:%Y%m%dT%H%M%S%f}Z_{result.content_hash}"
-    land(staged.stage, root, target_dir, name, result, parts=len(parts), revision=request.revision)
+    land(staged.stage, root, target_dir, result, query=query, parts=parts, revision=request.revision, now=now)
     return result
 
 

@@ -160,9 +160,22 @@ def _revision_check(root: Path, target_dir: Path, result: IngestResult, parts: i
 
 
 def land(
-    stage: Path, root: Path, target_dir: Path, name: str, result: IngestResult, *, parts: int, revision: bool
+    stage: Path,
+    root: Path,
+    target_dir: Path,
+    result: IngestResult,
+    *,
+    query: dict,
+    parts: list[dict],
+    revision: bool,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Move the staged vintage directory into its partition under the lock (see the module docstring)."""
+    """Move the staged vintage directory into its partition under the lock (see the module docstring).
+
+    The vintage's landing time (its directory name, its manifest's ``ingested_at``) is taken under
+    the lock, so vintages land in the order of their times: a build's high-water mark
+    (macros/gacc_incremental.sql) never passes over a vintage that lands later.
+    """
     for path in stage.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
@@ -172,7 +185,12 @@ def land(
         if same:  # another process landed the same content meanwhile
             result.status, result.path = "unchanged", same
             return
-        _revision_check(root, target_dir, result, parts, revision)
+        _revision_check(root, target_dir, result, len(parts), revision)
+        ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        write_manifest(stage, result, query, parts, ingested_at)
+        with (stage / MANIFEST).open("rb") as handle:
+            os.fsync(handle.fileno())
+        name = f"{ingested_at:%Y%m%dT%H%M%S%f}Z_{result.content_hash}"
         withdrawn = retracted_hashes(root, target_dir)
         result.superseded = [p for p in existing_vintages(target_dir) if p.name.split("_")[-1] not in withdrawn]
         created = [parent for parent in (target_dir, *target_dir.parents) if not parent.exists()]

@@ -7,9 +7,9 @@
    later can open it whatever DuckDB version built it. DuckDB 1.4 is the long-term-support line,
    and the version most BI drivers bundle at the time of writing.
 2. It adds ``meta.build_info`` (one row: build id, time, git commit, DuckDB and storage version,
-   full or incremental build, checksum of the incremental models' code) and
-   ``meta.table_row_counts``, so a BI user can see which build they are looking at, plus
-   ``meta.incremental_relations``: the tables the next build may carry over (``tradewh.build``).
+   full or incremental build) and ``meta.table_row_counts``, so a BI user can see which build
+   they are looking at, plus ``meta.dbt_manifest``: dbt's manifest of this build, which the next
+   build compares its project with (``state:modified``, ``tradewh.build``).
 3. It checks that no view names its own catalog (so the file works under any name and ATTACH
    alias), that every table has the same rows as the staging file, and that every table and
    column comment (the dbt descriptions, persisted as comments) survived; a comment that did not
@@ -55,19 +55,15 @@ class PublishError(RuntimeError):
 
 
 @dataclass
-class IncrementalState:
-    """What the next build needs to carry this one's incremental tables over (``tradewh.build``).
+class BuildState:
+    """What a build records for the next one to compare itself with (``tradewh.build``)."""
 
-    ``checksum`` fingerprints the code the incremental tables were built with; ``relations``
-    are the tables (``schema``, ``name``) to keep: the incremental models and their bookkeeping.
-    """
-
-    checksum: str | None
-    relations: list[tuple[str, str]] = field(default_factory=list)
     mode: str = "full"
-    project_checksum: str | None = None
-    """Fingerprint of the whole dbt project's source (``tradewh.build.project_checksum``): when
-    the next build's is the same, only the landing zone can have changed."""
+    """'full' (built from scratch) or 'incremental' (from a copy of the published file)."""
+    manifest: str | None = None
+    """dbt's manifest.json of the build (text): the next build's ``--state``."""
+    dbt_project_sha256: str | None = None
+    """Checksum of dbt_project.yml: its vars, which dbt's state comparison cannot see."""
     inputs_checksum: str | None = None
     """Fingerprint of everything a build reads (``tradewh.build.inputs_checksum``): when the next
     build's is the same, nothing changed and the published file is left as it is."""
@@ -97,12 +93,12 @@ def publish(
     storage_version: str = STORAGE_VERSION,
     build_id: str | None = None,
     keep_previous: bool = True,
-    incremental: IncrementalState | None = None,
+    state: BuildState | None = None,
 ) -> PublishResult:
     """Copy ``staging`` into a compatible new file and atomically make it ``warehouse``.
 
-    ``incremental``, when given, is recorded in ``meta`` so that the next build can start from a
-    copy of this file (``read_incremental_state``).
+    ``state``, when given, is recorded in ``meta`` so that the next build can start from a copy
+    of this file (``read_build_state``).
     """
     staging = Path(staging).resolve()
     warehouse = Path(warehouse).resolve()
@@ -118,7 +114,7 @@ def publish(
             warehouse=warehouse,
             storage_version=storage_version,
             build_id=build_id,
-            incremental=incremental,
+            state=state,
         )
         fsync_path(candidate)
         candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
@@ -146,7 +142,7 @@ def _write_candidate(
     warehouse: Path,
     storage_version: str,
     build_id: str,
-    incremental: IncrementalState | None,
+    state: BuildState | None,
 ) -> PublishResult:
     con = duckdb.connect(":memory:")
     try:
@@ -165,7 +161,7 @@ def _write_candidate(
             warehouse=warehouse,
             storage_version=storage_version,
             row_counts=row_counts,
-            incremental=incremental,
+            state=state,
         )
         tags = con.execute("select tags from duckdb_databases() where database_name = 'dst'").fetchone()
         written = (tags[0] or {}).get("storage_version", "") if tags else ""
@@ -275,7 +271,7 @@ def _write_meta(
     warehouse: Path,
     storage_version: str,
     row_counts: dict[str, int],
-    incremental: IncrementalState | None,
+    state: BuildState | None,
 ) -> None:
     (duckdb_version,) = con.execute("select version()").fetchone()
     con.execute(f"create schema if not exists dst.{META_SCHEMA}")
@@ -291,14 +287,13 @@ def _write_meta(
             table_count integer not null,
             total_rows bigint not null,
             build_mode varchar,
-            incremental_checksum varchar,
-            project_checksum varchar,
+            dbt_project_sha256 varchar,
             inputs_checksum varchar
         )
         """
     )
     con.execute(
-        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into dst.{META_SCHEMA}.build_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             build_id,
             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -308,25 +303,14 @@ def _write_meta(
             storage_version,
             len(row_counts),
             sum(row_counts.values()),
-            incremental.mode if incremental else None,
-            incremental.checksum if incremental else None,
-            incremental.project_checksum if incremental else None,
-            incremental.inputs_checksum if incremental else None,
+            state.mode if state else None,
+            state.dbt_project_sha256 if state else None,
+            state.inputs_checksum if state else None,
         ],
     )
-    con.execute(
-        f"""
-        create or replace table dst.{META_SCHEMA}.incremental_relations (
-            schema_name varchar not null,
-            table_name varchar not null,
-            primary key (schema_name, table_name)
-        )
-        """
-    )
-    if incremental and incremental.relations:
-        con.executemany(
-            f"insert into dst.{META_SCHEMA}.incremental_relations values (?, ?)", sorted(set(incremental.relations))
-        )
+    con.execute(f"create or replace table dst.{META_SCHEMA}.dbt_manifest (manifest_json varchar not null)")
+    if state and state.manifest:
+        con.execute(f"insert into dst.{META_SCHEMA}.dbt_manifest values (?)", [state.manifest])
     con.execute(
         f"""
         create or replace table dst.{META_SCHEMA}.table_row_counts (
@@ -345,8 +329,8 @@ def _write_meta(
         "build_info": "One row describing the build published in this file: when, from which commit, in which format.",
         "table_row_counts": "Rows in every table of this build, counted when it was published (a reader can "
         "compare them with what it sees).",
-        "incremental_relations": "Tables the next build starts from instead of rebuilding them: the incremental "
-        "models and their bookkeeping (kept only while incremental_checksum is unchanged).",
+        "dbt_manifest": "dbt's manifest.json of this build (one row, or none): the next build compares the "
+        "project with it (dbt's state:modified) to choose what it must rebuild.",
     }
     for table, comment in comments.items():
         con.execute(f"comment on table dst.{META_SCHEMA}.{table} is '{_quote_literal(comment)}'")
@@ -360,19 +344,16 @@ def _write_meta(
         "build_info.table_count": "Number of tables in the build (meta tables excluded).",
         "build_info.total_rows": "Rows in all those tables together.",
         "build_info.build_mode": "'full' (built from scratch) or 'incremental' (started from the previous "
-        "published file: only newly landed periods were processed).",
-        "build_info.incremental_checksum": "Checksum of the code of the incremental models and everything "
-        "upstream of them; a build whose code differs rebuilds them from scratch.",
-        "build_info.project_checksum": "Checksum of the dbt project's source (models, seeds, macros, tests, "
-        "project and profile) and the dbt version: equal means only the landing zone can have changed.",
+        "published file: only what changed since, and the newly landed periods, were built).",
+        "build_info.dbt_project_sha256": "Checksum of dbt_project.yml: when it differs, the next build rebuilds "
+        "every model (dbt's state comparison cannot see a change of vars).",
         "build_info.inputs_checksum": "Checksum of everything a build reads (the dbt project, the build and "
         "validation code, the expectations, the landing zone): a build whose inputs are equal publishes nothing.",
         "table_row_counts.build_id": "The build these counts belong to (meta.build_info.build_id).",
         "table_row_counts.schema_name": "Schema of the table.",
         "table_row_counts.table_name": "Name of the table.",
         "table_row_counts.row_count": "Rows in the table when the build was published.",
-        "incremental_relations.schema_name": "Schema of the table.",
-        "incremental_relations.table_name": "Name of the table.",
+        "dbt_manifest.manifest_json": "The manifest, as dbt wrote it (JSON text).",
     }
     for column, comment in columns.items():
         con.execute(f"comment on column dst.{META_SCHEMA}.{column} is '{_quote_literal(comment)}'")
@@ -410,30 +391,24 @@ def build_label(stamp: dict[str, str | None]) -> str:
     return f"build {stamp['build_id']}, published {published} UTC"
 
 
-def read_incremental_state(con: duckdb.DuckDBPyConnection, database: str) -> IncrementalState | None:
-    """The incremental state a published file recorded (None if it recorded none: an older file)."""
-    columns = {
+def read_build_state(con: duckdb.DuckDBPyConnection, database: str) -> BuildState | None:
+    """The state a published file recorded (None if it holds no dbt manifest: an older file)."""
+    tables = {
         row[0]
         for row in con.execute(
-            "select column_name from duckdb_columns() where database_name = ? and schema_name = ?"
-            " and table_name = 'build_info'",
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ?",
             [database, META_SCHEMA],
         ).fetchall()
     }
-    if "incremental_checksum" not in columns:
+    if "dbt_manifest" not in tables:
         return None
-    project = "project_checksum" if "project_checksum" in columns else "null"
-    row = con.execute(
-        f"select incremental_checksum, build_mode, {project} from {_ident(database)}.{META_SCHEMA}.build_info"
+    manifest = con.execute(f"select manifest_json from {_ident(database)}.{META_SCHEMA}.dbt_manifest").fetchone()
+    if manifest is None:
+        return None
+    mode, project = con.execute(
+        f"select build_mode, dbt_project_sha256 from {_ident(database)}.{META_SCHEMA}.build_info"
     ).fetchone()
-    if row is None or row[0] is None:
-        return None
-    relations = con.execute(
-        f"select schema_name, table_name from {_ident(database)}.{META_SCHEMA}.incremental_relations order by 1, 2"
-    ).fetchall()
-    return IncrementalState(
-        checksum=row[0], relations=[(s, t) for s, t in relations], mode=row[1] or "full", project_checksum=row[2]
-    )
+    return BuildState(mode=mode or "full", manifest=manifest[0], dbt_project_sha256=project)
 
 
 def _git_commit() -> str | None:

@@ -6,11 +6,12 @@
 -#}
 
 {{ gacc_incremental_config() }}
+{%- set landing = gacc_landing_state() %}
 
 with
 
 partner_rows as (
-    {{ gacc_refreshed_rows(ref('fct_region_partner_trade_monthly')) }}
+    {{ gacc_refreshed_rows(ref('fct_region_partner_trade_monthly'), landing) }}
 ),
 
 by_partner as (
@@ -53,4 +54,8 @@ by_bloc as (
     group by {{ monthly_trade_grain() }}, bloc_code
 )
 
-select * from by_bloc
+select
+    *,
+    -- the newest landing event this build had seen: the table's high-water mark
+    {{ gacc_landed_through_at(landing) }} as landed_through_at
+from by_bloc

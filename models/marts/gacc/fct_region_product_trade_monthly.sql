@@ -7,11 +7,12 @@
 -#}
 
 {{ gacc_incremental_config() }}
+{%- set landing = gacc_landing_state() %}
 
 with
 
 refreshed as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published')) }}
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), landing) }}
 ),
 
 -- only queries with a commodity column, one grain per region-month (no double counting)
@@ -97,4 +98,8 @@ by_chapter_and_group as (
     {{ gacc_trade_by('classified', ['hs_chapter', 'product_group']) }}
 )
 
-select * from by_chapter_and_group
+select
+    *,
+    -- the newest landing event this build had seen: the table's high-water mark
+    {{ gacc_landed_through_at(landing) }} as landed_through_at
+from by_chapter_and_group

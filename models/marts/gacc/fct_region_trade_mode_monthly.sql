@@ -5,11 +5,12 @@
 -#}
 
 {{ gacc_incremental_config() }}
+{%- set landing = gacc_landing_state() %}
 
 with
 
 refreshed as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published')) }}
+    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), landing) }}
 ),
 
 -- only queries with a trade_mode column, one grain per region-month (no double counting)
@@ -45,4 +46,8 @@ named as (
         on by_mode.trade_mode_code = trade_modes.trade_mode_code
 )
 
-select * from named
+select
+    *,
+    -- the newest landing event this build had seen: the table's high-water mark
+    {{ gacc_landed_through_at(landing) }} as landed_through_at
+from named
