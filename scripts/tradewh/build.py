@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -47,6 +46,7 @@ from tradewh.dbt import LANDING_ONLY_ARGS, PRODUCTION_BUILD_ARGS, DbtError, run_
 from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.ingest_common import landing_root
 from tradewh.leftovers import remove_stale
+from tradewh.locking import locked
 from tradewh.publish import (
     IncrementalState,
     PublishError,
@@ -99,17 +99,8 @@ def staging_path_for(warehouse: Path) -> Path:
 @contextlib.contextmanager
 def build_lock(staging: Path) -> Iterator[bool]:
     """Hold an exclusive lock for building ``staging``; yields False when another build holds it."""
-    lock = staging.with_suffix(".lock")
-    with lock.open("a") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with locked(staging.with_suffix(".lock"), wait=False) as held:
+        yield held
 
 
 def incremental_checksum(manifest: dict, project_root: Path = PROJECT_ROOT) -> IncrementalState:
