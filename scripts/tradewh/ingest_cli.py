@@ -144,6 +144,7 @@ def _picked(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 
 def _describe(result: IngestResult) -> str:
+    """One line on a query's outcome: landed, unchanged or valid (dry run), with its figures."""
     summary = (
         f"{result.rows} rows, grain {result.grain}, months {','.join(result.months)}, regions "
         f"{','.join(result.region_codes)}, total {result.value_total:,.2f} {result.currency.upper()}, "
