@@ -3,7 +3,6 @@ SQLAlchemy (duckdb-engine, as Superset connects) read it read-only, with no way 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import subprocess
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from bi_helpers import SharedBuild, readme_connection_line, require_build, shared_build
 from tradewh import PROJECT_ROOT
+from tradewh.locking import locked
 
 COMPAT_DUCKDB = "1.4.4"
 COMPAT_ENV = PROJECT_ROOT / ".venv-compat" / f"duckdb-{COMPAT_DUCKDB}"
@@ -47,8 +47,7 @@ def compat_python() -> Path:
     """A separate virtual environment with DuckDB 1.4 (cached in .venv-compat/, git-ignored)."""
     python = COMPAT_ENV / "bin" / "python"
     COMPAT_ENV.parent.mkdir(exist_ok=True)
-    with (COMPAT_ENV.parent / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be creating it right now
+    with locked(COMPAT_ENV.parent / ".lock"):  # another test run may be creating it right now
         check = [str(python), "-c", f"import duckdb; assert duckdb.__version__ == '{COMPAT_DUCKDB}'"]
         if python.exists() and subprocess.run(check, capture_output=True, check=False).returncode == 0:
             return python

@@ -1,10 +1,10 @@
 """Wall time and peak memory (RSS) of a command and every process it starts.
 
-Method (Linux, no psutil):
-- a sampler thread walks the process tree under the child every ``interval`` seconds (50 ms by
-  default), reading each process's parent from ``/proc/<pid>/stat`` and its resident set from
-  ``/proc/<pid>/statm``, and keeps the largest *sum* over the tree; this counts pages shared
-  between processes once per process, so it errs high, never low;
+Method (Linux, psutil):
+- a sampler thread adds up the resident sets (``memory_info().rss``) of the child and all its
+  descendants (``Process.children(recursive=True)``) every ``interval`` seconds (50 ms by
+  default) and keeps the largest *sum*; this counts pages shared between processes once per
+  process, so it errs high, never low;
 - ``os.wait4`` on the child returns its ``ru_maxrss``: the exact peak of the largest single
   process among the child and the descendants it waited for, however short the spike.
 The reported peak is the larger of the two. ``os.wait4`` also gives the CPU time (user + system)
@@ -16,6 +16,7 @@ processes' RSS at that moment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -24,8 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-PROC = Path("/proc")
+import psutil
 
 
 @dataclass(frozen=True)
@@ -44,43 +44,16 @@ class Measured:
         return self.peak_rss_bytes / 2**20
 
 
-def _parents() -> dict[int, int]:
-    """pid -> parent pid for every process now visible in /proc."""
-    out = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # the process ended meanwhile
-            continue
-        # the command name (field 2) is in parentheses and may contain spaces
-        fields = stat[stat.rfind(")") + 2 :].split()
-        out[int(entry.name)] = int(fields[1])
-    return out
-
-
-def tree_pids(root: int) -> list[int]:
-    """``root`` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for pid, parent in _parents().items():
-        children.setdefault(parent, []).append(pid)
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
-def tree_rss_bytes(root: int) -> int:
+def tree_rss_bytes(root: psutil.Process) -> int:
     """Sum of the resident sets of ``root`` and its descendants now."""
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:  # reaped meanwhile
+        return 0
     total = 0
-    for pid in tree_pids(root):
-        try:
-            total += int((PROC / str(pid) / "statm").read_text().split()[1]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
-            continue
+    for process in tree:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):  # ended meanwhile
+            total += process.memory_info().rss
     return total
 
 
@@ -88,7 +61,7 @@ class TreeSampler:
     """Background thread keeping the peak of ``tree_rss_bytes(root)``."""
 
     def __init__(self, root: int, interval: float = 0.05) -> None:
-        self.root = root
+        self.root = psutil.Process(root)
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -50,6 +49,7 @@ from tradewh.dbt import PRODUCTION_BUILD_ARGS, DbtError, run_dbt
 from tradewh.errors import EXIT_ENVIRONMENT, environment_problem
 from tradewh.ingest_common import landing_root
 from tradewh.leftovers import remove_stale
+from tradewh.locking import locked
 from tradewh.publish import BuildState, PublishError, publish, published_inputs_checksum, read_build_state
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "china_regional_trade.duckdb"
@@ -107,17 +107,8 @@ def staging_path_for(warehouse: Path) -> Path:
 @contextlib.contextmanager
 def build_lock(staging: Path) -> Iterator[bool]:
     """Hold an exclusive lock for building ``staging``; yields False when another build holds it."""
-    lock = staging.with_suffix(".lock")
-    with lock.open("a") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with locked(staging.with_suffix(".lock"), wait=False) as held:
+        yield held
 
 
 def project_checksum(project_root: Path = PROJECT_ROOT) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 from tradewh import PROJECT_ROOT
 from tradewh.figure_checks import References, check_figure, load_references
 from tradewh.ingest_common import REFERENCE_DIR, IngestError
-from tradewh.seed_io import appended_bytes, locked, read_seed, replace_atomically
+from tradewh.locking import locked
+from tradewh.seed_io import appended_bytes, read_seed, replace_atomically
 
 FIGURES_SEED = PROJECT_ROOT / "seeds" / "raw" / "customs_published_figures.csv"
 HELP = {
@@ -90,7 +91,7 @@ def add_figures(
 ) -> FiguresResult:
     """Check ``figures`` and append them all to ``seed``, or none; raises IngestError listing every fault."""
     refs = load_references(reference_dir)
-    with locked(seed):
+    with locked(seed.parent):
         current = read_seed(seed)
         if current.header != refs.columns:
             raise IngestError(f"{seed}: line 1: header is {current.header}, expected {refs.columns}")

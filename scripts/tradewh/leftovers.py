@@ -19,12 +19,13 @@ starts and ``make clean`` whenever it is run (``remove_stale``); ``make clean`` 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
+
+from tradewh.locking import locked
 
 GX_PREFIX = "tradewh-gx-"
 OWNER = re.compile(
@@ -90,12 +91,9 @@ def remove_build_dir(warehouse: Path) -> bool:
     if not build_dir.is_dir():
         return True
     for lock in build_dir.glob("*.lock"):
-        with lock.open("a") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        with locked(lock, wait=False) as free:
+            if not free:
                 return False
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     shutil.rmtree(build_dir, ignore_errors=True)
     return True
 

@@ -4,22 +4,21 @@ A seed's bytes are its own: its line endings (CRLF or LF), its encoding (UTF-8, 
 a byte-order mark) and the way it quotes fields. Rows appended here are written the same way, so
 the file stays one consistent CSV that DuckDB's sniffer and dbt's seed loader read (a CRLF file
 with LF rows appended is refused by the sniffer). The whole file is rewritten to a temporary file
-beside it and renamed into place under an exclusive lock: a reader never sees half a row, and a
-failure leaves the seed byte-for-byte as it was.
+beside it and renamed into place under an exclusive lock on its folder (``tradewh.locking``): a
+reader never sees half a row, and a failure leaves the seed byte-for-byte as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import fcntl
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tradewh import fsync_path
+from tradewh.locking import locked
 
 BOM = b"\xef\xbb\xbf"
 
@@ -80,18 +79,6 @@ def format_rows(rows: Sequence[Mapping[str, str]], header: Sequence[str], seed_f
     return buffer.getvalue().encode("utf-8")
 
 
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path``'s directory for the duration of the block."""
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 def replace_atomically(path: Path, content: bytes) -> None:
     """Write ``content`` to a temporary file beside ``path``, flush it to disk, rename it into place."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -112,5 +99,5 @@ def appended_bytes(seed: Seed, rows: Sequence[Mapping[str, str]]) -> bytes:
 
 def append_rows(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
     """Append ``rows`` (dictionaries keyed by the seed's header) to the seed at ``path``, atomically."""
-    with locked(path):
+    with locked(path.parent):
         replace_atomically(path, appended_bytes(read_seed(path), rows))
