@@ -114,10 +114,7 @@ def build_docs_site(warehouse: Path, out_dir: Path | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = output_arguments(
-        argv,
-        __doc__,
-        warehouse_help="the published DuckDB file (not modified)",
-        out_help="output folder (default: docs/ beside the warehouse)",
+        argv, __doc__, warehouse_help="the published DuckDB file (not modified)", default_folder="docs"
     )
     try:
         page = build_docs_site(args.warehouse, args.out)

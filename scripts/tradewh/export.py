@@ -122,10 +122,7 @@ def _literal(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = output_arguments(
-        argv,
-        __doc__,
-        warehouse_help="the DuckDB file to export (opened read-only)",
-        out_help="output folder (default: parquet/ beside the warehouse)",
+        argv, __doc__, warehouse_help="the DuckDB file to export (opened read-only)", default_folder="parquet"
     )
     try:
         exported = export_marts(args.warehouse, args.out)

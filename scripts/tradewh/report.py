@@ -189,10 +189,7 @@ def build_report(warehouse: Path, out_dir: Path | None = None) -> tuple[Path, Re
 
 def main(argv: list[str] | None = None) -> int:
     args = output_arguments(
-        argv,
-        __doc__,
-        warehouse_help="the DuckDB file to report on (read-only)",
-        out_help="output folder (default: report/ beside the warehouse)",
+        argv, __doc__, warehouse_help="the DuckDB file to report on (read-only)", default_folder="report"
     )
     try:
         page, report = build_report(args.warehouse, args.out)
