@@ -8,9 +8,7 @@
     columns named in `except` (e.g. except=['partner_scope'] pairs a part with its whole).
 -#}
 {% macro same_fact(left, right, except=[]) -%}
-    {%- for column in fact_key_columns() | reject('in', except) %}
-    {{ 'and ' if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
-    {%- endfor %}
+    {{ columns_equal(left, right, fact_key_columns() | reject('in', except) | list) }}
 {%- endmacro %}
 
 {#-

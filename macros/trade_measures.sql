@@ -145,6 +145,8 @@
     a CTE.
 -#}
 {% macro gacc_rows_of_one_grain(rows, dimension) -%}
+    {#- where one grain is chosen: a region's month of one flow in one currency -#}
+    {%- set region_month = ['region_code', 'year', 'month', 'flow', 'currency'] -%}
     with
 
     candidates as (
@@ -157,11 +159,7 @@
 
     grains as (
         select distinct
-            region_code,
-            year,
-            month,
-            flow,
-            currency,
+            {{ region_month | join(', ') }},
             grain,
             dimensions
         from candidates
@@ -169,17 +167,13 @@
 
     chosen as (
         select
-            region_code,
-            year,
-            month,
-            flow,
-            currency,
+            {{ region_month | join(', ') }},
             grain
         from (
             select
                 *,
                 row_number() over (
-                    partition by region_code, year, month, flow, currency
+                    partition by {{ region_month | join(', ') }}
                     order by length(dimensions) - length(replace(dimensions, ',', '')), length(grain), grain
                 ) as grain_rank
             from grains
@@ -191,13 +185,7 @@
         select candidates.*
         from candidates
         inner join chosen
-            on
-                candidates.region_code = chosen.region_code
-                and candidates.year = chosen.year
-                and candidates.month = chosen.month
-                and candidates.flow = chosen.flow
-                and candidates.currency = chosen.currency
-                and candidates.grain = chosen.grain
+            on {{ columns_equal('candidates', 'chosen', region_month + ['grain']) }}
     )
 
     select * from kept

@@ -1,4 +1,5 @@
-"""Shared fixtures: one fresh `dbt build` of the warehouse per test session, in a temp dir."""
+"""Shared fixtures: one fresh `dbt build` of the warehouse per test session, in a temp dir, and
+the BI tests' one `make build` of a published warehouse (bi_helpers.shared_build)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from tradewh.dbt import run_dbt
+
+if TYPE_CHECKING:
+    from bi_helpers import SharedBuild
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +52,12 @@ def warehouse_reader(built_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnectio
         yield connection
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+    """The published warehouse the BI tests read: `make build` once per session while readers query
+    it (bi_helpers.shared_build); a test that asks for it fails when that build failed."""
+    from bi_helpers import require_build, shared_build
+
+    return require_build(shared_build(tmp_path_factory))

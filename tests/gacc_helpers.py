@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradewh.dbt import run_dbt
-from tradewh.ingest_gacc import ingest_gacc
+from tradewh.ingest_gacc import IngestResult, ingest_gacc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
 MARTS = [
@@ -40,13 +40,34 @@ def snapshot(root: Path) -> dict[str, bytes]:
 COMPLETE = ["partner", "trade_mode", "region"]  # the hand-made fixtures stand for whole queries in these
 
 
-def land(landing: Path, files: list[str], flow: str, period: str, currency: str = "usd", **options) -> str:
-    """Ingest fixture parts as one query; returns the ingest status ('new', 'revision', ...)."""
+def ingest_fixture(
+    landing: Path, files: list[str], flow: str, period: str, currency: str = "usd", **options
+) -> IngestResult:
+    """Ingest fixture parts as one query into ``landing``; returns the ingest's result."""
     options.setdefault("complete", COMPLETE)
-    result = ingest_gacc(
+    return ingest_gacc(
         [FIXTURES / name for name in files], flow=flow, period=period, currency=currency, root=landing, **options
     )
-    return result.status
+
+
+def land(landing: Path, files: list[str], flow: str, period: str, currency: str = "usd", **options) -> str:
+    """Ingest fixture parts as one query; returns the ingest status ('new', 'revision', ...)."""
+    return ingest_fixture(landing, files, flow, period, currency, **options).status
+
+
+EXPORT_JULY_2023 = ["export_2023-07_usd_part1.csv", "export_2023-07_usd_part2.csv"]
+REVISED_EXPORT_JULY_2023 = ["revised_export_2023-07_usd_part1.csv", "revised_export_2023-07_usd_part2.csv"]
+
+
+def land_fixture_months(landing: Path) -> IngestResult:
+    """Land the fixture queries the detail marts are tested on: export July 2023 in US dollars (two
+    parts, UTF-8 with BOM and GBK), import July 2023 in yuan (GBK), export January and February
+    2020 in US dollars. Returns the result of export July 2023 (its status and content hash)."""
+    export_july = ingest_fixture(landing, EXPORT_JULY_2023, "export", "2023-07")
+    land(landing, ["import_2023-07_cny.csv"], "import", "2023-07", "cny")
+    for month in ("2020-01", "2020-02"):
+        land(landing, [f"export_{month}_usd.csv"], "export", month)
+    return export_july
 
 
 def dbt_detail(tmp: Path, landing: Path, *args: str, command: str = "build") -> str:

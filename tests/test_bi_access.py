@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from bi_helpers import SharedBuild, readme_connection_line, require_build, shared_build
+from bi_helpers import SharedBuild, readme_connection_line
 from tradewh import PROJECT_ROOT
 from tradewh.locking import locked
 
@@ -32,11 +32,6 @@ WRITES = (
     "create schema scratch",
     "create view marts.v as select 1 as a",
 )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
-    return require_build(shared_build(tmp_path_factory))
 
 
 def digest(path: Path) -> str:

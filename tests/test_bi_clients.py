@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from bi_helpers import SharedBuild, readme_connection_line, require_build, shared_build
+from bi_helpers import SharedBuild, readme_connection_line
 from tradewh import PROJECT_ROOT
 
 SECRET = "local-file-content-5be1"
@@ -32,11 +32,6 @@ def connect_as_documented(label: str, warehouse: Path) -> object:
     """Evaluate the README's line for ``label`` with ``path`` naming the warehouse."""
     namespace = {"duckdb": duckdb, "sa": sa, "ibis": ibis, "NullPool": NullPool, "path": str(warehouse)}
     return eval(readme_connection_line(label), namespace)  # the README's own line, nothing else
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
-    return require_build(shared_build(tmp_path_factory))
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """From landed GACC queries to the detail marts: a dbt build into a temporary warehouse.
 
 The fixture queries (tests/fixtures/gacc/) are landed into a temporary landing zone: export July
-2023 in US dollars (two parts, UTF-8 with BOM and GBK) and then its revision, import July 2023
-in yuan (GBK), export January and February 2020. Only the GACC models and their parents are built.
+2023 in US dollars (two parts, UTF-8 with BOM and GBK), import July 2023 in yuan (GBK), export
+January and February 2020 (gacc_helpers.land_fixture_months), and then the revision of export July
+2023. Only the GACC models and their parents are built.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gacc_helpers import COMPLETE, FIXTURES, MARTS, dbt_detail
+from gacc_helpers import MARTS, REVISED_EXPORT_JULY_2023, dbt_detail, ingest_fixture, land_fixture_months
 from tradewh import PROJECT_ROOT
-from tradewh.ingest_gacc import ingest_gacc
 
 
 def build(tmp: Path, landing: Path) -> duckdb.DuckDBPyConnection:
@@ -33,32 +33,9 @@ def july_rate() -> float:
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     tmp = tmp_path_factory.mktemp("gacc_marts")
     landing = tmp / "landing"
-    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing, "complete": COMPLETE}
-    first = ingest_gacc(
-        [FIXTURES / "export_2023-07_usd_part1.csv", FIXTURES / "export_2023-07_usd_part2.csv"], **export_july
-    )
-    revised = ingest_gacc(
-        [FIXTURES / "revised_export_2023-07_usd_part1.csv", FIXTURES / "revised_export_2023-07_usd_part2.csv"],
-        **export_july,
-    )
+    first = land_fixture_months(landing)
+    revised = ingest_fixture(landing, REVISED_EXPORT_JULY_2023, "export", "2023-07")
     assert (first.status, revised.status) == ("new", "revision")
-    ingest_gacc(
-        [FIXTURES / "import_2023-07_cny.csv"],
-        flow="import",
-        period="2023-07",
-        currency="cny",
-        root=landing,
-        complete=COMPLETE,
-    )
-    for month in ("2020-01", "2020-02"):
-        ingest_gacc(
-            [FIXTURES / f"export_{month}_usd.csv"],
-            flow="export",
-            period=month,
-            currency="usd",
-            root=landing,
-            complete=COMPLETE,
-        )
     con = build(tmp, landing)
     con.execute(
         "create temp table hashes as select ? as first_hash, ? as revised_hash",

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bi_helpers import SharedBuild, png_stats, require_build, run_chromium, shared_build
+from bi_helpers import SharedBuild, png_stats, run_chromium
 from tradewh import PROJECT_ROOT
 from tradewh.report import SECTIONS, TEMPLATES, SectionUnavailableError, render_chart
 from tradewh.report_format import amount, num, period, signed
@@ -29,11 +29,6 @@ SECTION_IDS = (
     "borders",
     "issues",
 )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
-    return require_build(shared_build(tmp_path_factory))
 
 
 @pytest.fixture(scope="module")

@@ -14,18 +14,12 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from bi_helpers import SharedBuild, require_build, shared_build
+from bi_helpers import SharedBuild
 from pty_session import PtySession
 from tradewh import PROJECT_ROOT
 
 SECRET = "a-local-secret-7f3a"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
-    return require_build(shared_build(tmp_path_factory))
 
 
 def escapes(work: Path) -> list[tuple[str, str, Path | None]]:

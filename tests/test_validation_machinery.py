@@ -9,14 +9,17 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tradewh import PROJECT_ROOT
-from tradewh.validation import ValidationSetupError, validate_warehouse
+from tradewh.validation import ValidationReport, ValidationSetupError, validate_warehouse
 from tradewh.validation_spec import CONTEXT_DIR, SpecError, load_spec, suite_drift, write_suites
+
+Validate = Callable[..., ValidationReport]  # the validate_tiny fixture: statements in, report out
 
 TINY_SPEC = """
 checks:
@@ -77,6 +80,21 @@ def tiny_warehouse(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def validate_tiny(tiny_context: Path, tiny_warehouse: Path) -> Validate:
+    """Run the given SQL statements on the tiny warehouse (read-write), then validate it with the
+    tiny context, without Data Docs."""
+
+    def validate(*statements: str) -> ValidationReport:
+        if statements:
+            with duckdb.connect(str(tiny_warehouse)) as con:
+                for statement in statements:
+                    con.execute(statement)
+        return validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+
+    return validate
+
+
 def test_clean_warehouse_passes_and_writes_data_docs(tiny_context: Path, tiny_warehouse: Path) -> None:
     before = _sha256(tiny_warehouse)
     report = validate_warehouse(tiny_warehouse, context_dir=tiny_context)
@@ -94,10 +112,8 @@ def test_clean_warehouse_passes_and_writes_data_docs(tiny_context: Path, tiny_wa
     assert not (tiny_context / "uncommitted").exists(), "runtime state must not land in the committed context"
 
 
-def test_a_total_that_does_not_add_up_fails_naming_the_expectation(tiny_context: Path, tiny_warehouse: Path) -> None:
-    with duckdb.connect(str(tiny_warehouse)) as con:
-        con.execute("update marts.flows set export = export + 5 where region_code = '650000'")
-    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+def test_a_total_that_does_not_add_up_fails_naming_the_expectation(validate_tiny: Validate) -> None:
+    report = validate_tiny("update marts.flows set export = export + 5 where region_code = '650000'")
     assert not report.success
     assert report.failed_expectations() == {"parts_add_up.gap_within_rounding"}
     failure = report.failures[0]
@@ -106,20 +122,18 @@ def test_a_total_that_does_not_add_up_fails_naming_the_expectation(tiny_context:
     assert "FAILED parts_add_up.gap_within_rounding" in report.summary()
 
 
-def test_a_missing_table_is_an_error_not_a_pass(tiny_context: Path, tiny_warehouse: Path) -> None:
-    with duckdb.connect(str(tiny_warehouse)) as con:
-        con.execute("drop table marts.flows")
-    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+def test_a_missing_table_is_an_error_not_a_pass(validate_tiny: Validate) -> None:
+    report = validate_tiny("drop table marts.flows")
     assert not report.success
     assert {o.status for o in report.outcomes} == {"error"}
     assert all("query failed" in o.detail and "flows" in o.detail for o in report.outcomes)
 
 
-def test_an_expectation_that_raises_inside_gx_counts_as_failure(tiny_context: Path, tiny_warehouse: Path) -> None:
+def test_an_expectation_that_raises_inside_gx_counts_as_failure(tiny_context: Path, validate_tiny: Validate) -> None:
     spec = TINY_SPEC.replace("kwargs: {column: gap, min_value", "kwargs: {column: no_such_column, min_value")
     (tiny_context / "checks.yml").write_text(spec, encoding="utf-8")
     write_suites(load_spec(tiny_context / "checks.yml"), tiny_context)
-    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+    report = validate_tiny()
     assert not report.success
     errored = [o for o in report.outcomes if o.status == "error"]
     assert [o.expectation for o in errored] == ["parts_add_up.gap_within_rounding"]
@@ -127,17 +141,15 @@ def test_an_expectation_that_raises_inside_gx_counts_as_failure(tiny_context: Pa
     assert "ERRORED parts_add_up.gap_within_rounding" in report.summary()
 
 
-def test_a_query_returning_wrong_types_is_an_error(tiny_context: Path, tiny_warehouse: Path) -> None:
-    with duckdb.connect(str(tiny_warehouse)) as con:
-        con.execute("alter table marts.flows alter total type varchar")
-    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+def test_a_query_returning_wrong_types_is_an_error(validate_tiny: Validate) -> None:
+    report = validate_tiny("alter table marts.flows alter total type varchar")
     assert not report.success
     assert "parts_add_up.gap_within_rounding" in report.failed_expectations()
 
 
-def test_a_check_whose_suite_file_is_missing_is_an_error(tiny_context: Path, tiny_warehouse: Path) -> None:
+def test_a_check_whose_suite_file_is_missing_is_an_error(tiny_context: Path, validate_tiny: Validate) -> None:
     (tiny_context / "expectations" / "regions_known.json").unlink()
-    report = validate_warehouse(tiny_warehouse, context_dir=tiny_context, data_docs=False)
+    report = validate_tiny()
     assert not report.success
     errored = {o.expectation: o for o in report.outcomes if o.status == "error"}
     assert set(errored) == {"regions_known.code_is_known"}

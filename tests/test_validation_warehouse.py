@@ -17,20 +17,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gacc_helpers import MARTS as GACC_MARTS
+from gacc_helpers import land_fixture_months
 from region_table_corruptions import REGION_TABLE_CORRUPTIONS
 from tradewh import build as build_module
 from tradewh.dbt import run_dbt
-from tradewh.ingest_gacc import ingest_gacc
 from tradewh.validation import validate_warehouse
 from tradewh.validation_spec import load_spec
-
-GACC_FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
-GACC_MARTS = (
-    "fct_region_partner_trade_monthly",
-    "fct_region_bloc_trade_monthly",
-    "fct_region_product_trade_monthly",
-    "fct_region_trade_mode_monthly",
-)
 
 XJ = "region_code = '650000'"
 XJ_JULY_2023_MONTH = (
@@ -306,28 +299,7 @@ def gacc_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(prebuilt).resolve()
     root = tmp_path_factory.mktemp("gacc_built")
     landing = root / "landing"
-    complete = ["partner", "trade_mode", "region"]  # the fixtures stand for whole queries (no filtered lists)
-    export_july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing, "complete": complete}
-    ingest_gacc(
-        [GACC_FIXTURES / "export_2023-07_usd_part1.csv", GACC_FIXTURES / "export_2023-07_usd_part2.csv"], **export_july
-    )
-    ingest_gacc(
-        [GACC_FIXTURES / "import_2023-07_cny.csv"],
-        flow="import",
-        period="2023-07",
-        currency="cny",
-        root=landing,
-        complete=complete,
-    )
-    for month in ("2020-01", "2020-02"):
-        ingest_gacc(
-            [GACC_FIXTURES / f"export_{month}_usd.csv"],
-            flow="export",
-            period=month,
-            currency="usd",
-            root=landing,
-            complete=complete,
-        )
+    land_fixture_months(landing)  # complete in partner, trade_mode and region: whole queries, no filtered lists
     database = root / "gacc.duckdb"
     selection = ["--select", *(f"+{mart}" for mart in GACC_MARTS), "--indirect-selection", "cautious"]
     run_dbt(

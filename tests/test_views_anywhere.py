@@ -15,15 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bi_helpers import SharedBuild, require_build, shared_build
+from bi_helpers import SharedBuild
 from tradewh.publish import PublishError, publish
 
 Relation = tuple[str, str]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
-    return require_build(shared_build(tmp_path_factory))
 
 
 def views_and_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[Relation]:

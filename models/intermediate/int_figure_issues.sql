@@ -4,6 +4,9 @@
     it (the finding is worth knowing, the figure is still the best there is).
 -#}
 
+{#- a monthly series: one region's flow with one partner scope and product, month after month -#}
+{%- set series = ['region_code', 'flow', 'partner_scope', 'product'] -%}
+
 with
 
 figures as (
@@ -199,13 +202,7 @@ monthly_revision as (
     from monthly as reported
     inner join monthly as derived
         on
-            reported.region_code = derived.region_code
-            and reported.year = derived.year
-            and reported.month = derived.month
-            and reported.month_start = derived.month_start
-            and reported.flow = derived.flow
-            and reported.partner_scope = derived.partner_scope
-            and reported.product = derived.product
+            {{ columns_equal('reported', 'derived', series + ['year', 'month_start', 'month']) }}
             and derived.value_basis = 'derived'
     where
         reported.value_basis = 'reported'
@@ -265,14 +262,11 @@ month_rates as (
 
 series_medians as (
     select
-        region_code,
-        flow,
-        partner_scope,
-        product,
+        {{ series | join(', ') }},
         {{ median_of('monthly_rate_cny') }} as median_rate_cny,
         count(*) as months_in_series
     from month_rates
-    group by region_code, flow, partner_scope, product
+    group by {{ series | join(', ') }}
 ),
 
 month_deviations as (
@@ -283,23 +277,16 @@ month_deviations as (
         abs(month_rates.monthly_rate_cny - series_medians.median_rate_cny) as absolute_deviation
     from month_rates
     inner join series_medians
-        on
-            month_rates.region_code = series_medians.region_code
-            and month_rates.flow = series_medians.flow
-            and month_rates.partner_scope = series_medians.partner_scope
-            and month_rates.product = series_medians.product
+        on {{ columns_equal('month_rates', 'series_medians', series) }}
 ),
 
 series_spreads as (
     select
-        region_code,
-        flow,
-        partner_scope,
-        product,
+        {{ series | join(', ') }},
         -- the median absolute deviation: a robust spread, unmoved by the outlier itself
         {{ median_of('absolute_deviation') }} as median_absolute_deviation
     from month_deviations
-    group by region_code, flow, partner_scope, product
+    group by {{ series | join(', ') }}
 ),
 
 month_out_of_line as (
@@ -321,11 +308,7 @@ month_out_of_line as (
         || coalesce(month_deviations.subtracted_figure_id, '-') || ' makes one month absurd.' as explanation
     from month_deviations
     inner join series_spreads
-        on
-            month_deviations.region_code = series_spreads.region_code
-            and month_deviations.flow = series_spreads.flow
-            and month_deviations.partner_scope = series_spreads.partner_scope
-            and month_deviations.product = series_spreads.product
+        on {{ columns_equal('month_deviations', 'series_spreads', series) }}
     where
         month_deviations.months_in_series >= {{ var('month_outlier_min_months') }}
         and month_deviations.absolute_deviation

@@ -6,6 +6,11 @@
     currency only have no row.
 -#}
 
+{#- a query series of one year (both currencies together); the rate is computed per month, from its keys -#}
+{%- set series_year = ['flow', 'grain', 'region_code', 'year'] -%}
+{%- set series_month = series_year + ['month'] -%}
+{%- set row_key = ['hs_code', 'gacc_partner_code', 'trade_mode_code'] -%}
+
 with
 
 vintages as (
@@ -14,26 +19,29 @@ vintages as (
 
 -- flow, grain and region with published vintages in both currencies (small: the audit table)
 both_currencies as (
-    select
-        flow,
-        grain,
-        region_code,
-        year
+    select {{ series_year | join(', ') }}
     from vintages
     where is_published
-    group by flow, grain, region_code, year
+    group by {{ series_year | join(', ') }}
     having count(distinct currency) = 2
 ),
 
 published as (
-    select month_rows.*
+    select
+        month_rows.flow,
+        month_rows.grain,
+        month_rows.region_code,
+        month_rows.year,
+        month_rows.month,
+        coalesce(month_rows.hs_code, '') as hs_code,
+        coalesce(month_rows.gacc_partner_code, '') as gacc_partner_code,
+        coalesce(month_rows.trade_mode_code, '') as trade_mode_code,
+        month_rows.currency,
+        month_rows.value_usd,
+        month_rows.value_cny
     from {{ ref('int_gacc_trade_rows_published') }} as month_rows
     inner join both_currencies
-        on
-            month_rows.flow = both_currencies.flow
-            and month_rows.grain = both_currencies.grain
-            and month_rows.region_code = both_currencies.region_code
-            and month_rows.year = both_currencies.year
+        on {{ columns_equal('month_rows', 'both_currencies', series_year) }}
 ),
 
 fx_monthly as (
@@ -43,42 +51,23 @@ fx_monthly as (
 -- one row per key landed in both currencies
 by_key as (
     select
-        flow,
-        grain,
-        region_code,
-        year,
-        month,
-        coalesce(hs_code, '') as hs_code,
-        coalesce(gacc_partner_code, '') as gacc_partner_code,
-        coalesce(trade_mode_code, '') as trade_mode_code,
+        {{ (series_month + row_key) | join(', ') }},
         sum(value_usd) as value_usd,
         sum(value_cny) as value_cny
     from published
-    group by
-        flow,
-        grain,
-        region_code,
-        year,
-        month,
-        coalesce(hs_code, ''),
-        coalesce(gacc_partner_code, ''),
-        coalesce(trade_mode_code, '')
+    group by {{ (series_month + row_key) | join(', ') }}
     having count(distinct currency) = 2
 ),
 
 rates as (
     select
-        flow,
-        grain,
-        region_code,
-        year,
-        month,
+        {{ series_month | join(', ') }},
         count(*) as key_count,
         cast(sum(value_usd) as decimal(38, 2)) as value_usd,
         cast(sum(value_cny) as decimal(38, 2)) as value_cny,
         cast(sum(value_cny) / sum(value_usd) as double) as customs_cny_per_usd
     from by_key
-    group by flow, grain, region_code, year, month
+    group by {{ series_month | join(', ') }}
     having sum(value_usd) > 0
 ),
 

@@ -7,6 +7,11 @@
     landed queries agree; the data test on it warns, naming the two grains and the key.
 -#}
 
+{#- a pair of grains is compared per flow, currency and year, a month at a time, at the coarser grain's keys -#}
+{%- set pair_year = ['flow', 'currency', 'year'] -%}
+{%- set pair_month = pair_year + ['month', 'coarse_grain'] -%}
+{%- set coarse_key = ['region_code', 'hs_code', 'gacc_partner_code', 'trade_mode_code'] -%}
+
 with
 
 vintages as (
@@ -43,9 +48,7 @@ pairs as (
     from grains as coarse
     inner join grains as fine
         on
-            coarse.flow = fine.flow
-            and coarse.currency = fine.currency
-            and coarse.year = fine.year
+            {{ columns_equal('coarse', 'fine', pair_year) }}
             and coarse.grain <> fine.grain
     where
         coalesce(coarse.hs_length, 0) <= coalesce(fine.hs_length, 0)
@@ -71,8 +74,8 @@ month_rows as (
     )
 ),
 
--- the finer query summed to the coarser's keys
-fine_summed as (
+-- the finer query's rows at the coarser's keys
+fine_keyed as (
     select
         pairs.flow,
         pairs.currency,
@@ -84,62 +87,52 @@ fine_summed as (
         case when pairs.by_commodity then left(month_rows.hs_code, pairs.hs_length) else '' end as hs_code,
         case when pairs.by_partner then month_rows.gacc_partner_code else '' end as gacc_partner_code,
         case when pairs.by_trade_mode then month_rows.trade_mode_code else '' end as trade_mode_code,
-        sum(coalesce(month_rows.value_usd, month_rows.value_cny)) as fine_value,
-        count(*) as fine_rows
+        coalesce(month_rows.value_usd, month_rows.value_cny) as fine_value
     from month_rows
     inner join pairs
         on
-            month_rows.flow = pairs.flow
-            and month_rows.currency = pairs.currency
-            and month_rows.year = pairs.year
+            {{ columns_equal('month_rows', 'pairs', pair_year) }}
             and month_rows.grain = pairs.fine_grain
-    group by
-        pairs.flow,
-        pairs.currency,
-        pairs.year,
-        month_rows.month,
-        pairs.coarse_grain,
-        pairs.fine_grain,
-        case when pairs.by_region then month_rows.region_code else '000000' end,
-        case when pairs.by_commodity then left(month_rows.hs_code, pairs.hs_length) else '' end,
-        case when pairs.by_partner then month_rows.gacc_partner_code else '' end,
-        case when pairs.by_trade_mode then month_rows.trade_mode_code else '' end
 ),
 
-coarse_values as (
+-- the finer query summed to the coarser's keys
+fine_summed as (
     select
-        month_rows.flow,
-        month_rows.currency,
-        month_rows.year,
-        month_rows.month,
-        month_rows.grain as coarse_grain,
-        month_rows.region_code,
-        coalesce(month_rows.hs_code, '') as hs_code,
-        coalesce(month_rows.gacc_partner_code, '') as gacc_partner_code,
-        coalesce(month_rows.trade_mode_code, '') as trade_mode_code,
-        sum(coalesce(month_rows.value_usd, month_rows.value_cny)) as coarse_value
-    from month_rows
-    where month_rows.grain in (select pairs.coarse_grain from pairs)
-    group by
-        month_rows.flow,
-        month_rows.currency,
-        month_rows.year,
-        month_rows.month,
-        month_rows.grain,
-        month_rows.region_code,
-        coalesce(month_rows.hs_code, ''),
-        coalesce(month_rows.gacc_partner_code, ''),
-        coalesce(month_rows.trade_mode_code, '')
+        {{ (pair_month + ['fine_grain'] + coarse_key) | join(', ') }},
+        sum(fine_value) as fine_value,
+        count(*) as fine_rows
+    from fine_keyed
+    group by {{ (pair_month + ['fine_grain'] + coarse_key) | join(', ') }}
 ),
 
--- the months the coarser query covers (a pair compares only those)
-coarse_months as (
-    select distinct
+-- the coarser query at its own keys
+coarse_keyed as (
+    select
         flow,
         currency,
         year,
         month,
-        coarse_grain
+        grain as coarse_grain,
+        region_code,
+        coalesce(hs_code, '') as hs_code,
+        coalesce(gacc_partner_code, '') as gacc_partner_code,
+        coalesce(trade_mode_code, '') as trade_mode_code,
+        coalesce(value_usd, value_cny) as coarse_value
+    from month_rows
+    where grain in (select pairs.coarse_grain from pairs)
+),
+
+coarse_values as (
+    select
+        {{ (pair_month + coarse_key) | join(', ') }},
+        sum(coarse_value) as coarse_value
+    from coarse_keyed
+    group by {{ (pair_month + coarse_key) | join(', ') }}
+),
+
+-- the months the coarser query covers (a pair compares only those)
+coarse_months as (
+    select distinct {{ pair_month | join(', ') }}
     from coarse_values
 ),
 
@@ -161,23 +154,9 @@ compared as (
         0.5 * (fine_summed.fine_rows + 1) as tolerance
     from fine_summed
     inner join coarse_months
-        on
-            fine_summed.flow = coarse_months.flow
-            and fine_summed.currency = coarse_months.currency
-            and fine_summed.year = coarse_months.year
-            and fine_summed.month = coarse_months.month
-            and fine_summed.coarse_grain = coarse_months.coarse_grain
+        on {{ columns_equal('fine_summed', 'coarse_months', pair_month) }}
     left join coarse_values
-        on
-            fine_summed.flow = coarse_values.flow
-            and fine_summed.currency = coarse_values.currency
-            and fine_summed.year = coarse_values.year
-            and fine_summed.month = coarse_values.month
-            and fine_summed.coarse_grain = coarse_values.coarse_grain
-            and fine_summed.region_code = coarse_values.region_code
-            and fine_summed.hs_code = coarse_values.hs_code
-            and fine_summed.gacc_partner_code = coarse_values.gacc_partner_code
-            and fine_summed.trade_mode_code = coarse_values.trade_mode_code
+        on {{ columns_equal('fine_summed', 'coarse_values', pair_month + coarse_key) }}
 ),
 
 disagreements as (

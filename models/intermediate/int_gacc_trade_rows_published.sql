@@ -9,6 +9,10 @@
     refreshes and keeps one grain per region-month (gacc_rows_of_one_grain).
 -#}
 
+{#- one query series: a region's flow in one currency at one grain; a vintage covers its months of a year -#}
+{%- set series = ['region_code', 'flow', 'currency', 'grain'] -%}
+{%- set series_month = series + ['year', 'month'] -%}
+
 with
 
 query_rows as (
@@ -46,17 +50,12 @@ vintage_months as (
 direct_choice as (
     select
         query_hash,
-        region_code,
-        flow,
-        currency,
-        grain,
-        year,
-        month
+        {{ series_month | join(', ') }}
     from (
         select
             *,
             row_number() over (
-                partition by region_code, year, month, flow, currency, grain
+                partition by {{ series_month | join(', ') }}
                 order by ingested_at desc, query_hash desc
             ) as recency
         from vintage_months
@@ -88,11 +87,7 @@ direct_months as (
         false as is_from_cumulative
     from query_rows
     inner join direct_choice
-        on
-            query_rows.query_hash = direct_choice.query_hash
-            and query_rows.region_code = direct_choice.region_code
-            and query_rows.year = direct_choice.year
-            and query_rows.month = direct_choice.month
+        on {{ columns_equal('query_rows', 'direct_choice', ['query_hash', 'region_code', 'year', 'month']) }}
     where query_rows.period_kind = 'month'
 ),
 
@@ -100,12 +95,7 @@ direct_months as (
 ytd_vintages as (
     select
         query_hash,
-        region_code,
-        flow,
-        currency,
-        grain,
-        year,
-        month
+        {{ series_month | join(', ') }}
     from vintages
     where is_published and month_from = 1 and (period_kind = 'range' or month = 1)
 ),
@@ -114,20 +104,12 @@ year_to_date as (
     select query_rows.*
     from query_rows
     inner join ytd_vintages
-        on
-            query_rows.query_hash = ytd_vintages.query_hash
-            and query_rows.region_code = ytd_vintages.region_code
+        on {{ columns_equal('query_rows', 'ytd_vintages', ['query_hash', 'region_code']) }}
     where query_rows.month_from = 1
 ),
 
 ytd_sets as (
-    select distinct
-        flow,
-        currency,
-        grain,
-        region_code,
-        year,
-        month
+    select distinct {{ series_month | join(', ') }}
     from ytd_vintages
 ),
 
@@ -137,21 +119,11 @@ consecutive as (
     from ytd_sets as this_month
     inner join ytd_sets as month_before
         on
-            this_month.flow = month_before.flow
-            and this_month.currency = month_before.currency
-            and this_month.grain = month_before.grain
-            and this_month.region_code = month_before.region_code
-            and this_month.year = month_before.year
+            {{ columns_equal('this_month', 'month_before', series + ['year']) }}
             and this_month.month = month_before.month + 1
     -- a direct single-month query of the grain takes precedence
     left join direct_choice
-        on
-            this_month.flow = direct_choice.flow
-            and this_month.currency = direct_choice.currency
-            and this_month.grain = direct_choice.grain
-            and this_month.region_code = direct_choice.region_code
-            and this_month.year = direct_choice.year
-            and this_month.month = direct_choice.month
+        on {{ columns_equal('this_month', 'direct_choice', series_month) }}
     where direct_choice.query_hash is null
 ),
 
@@ -177,11 +149,7 @@ signed as (
     from year_to_date
     inner join consecutive
         on
-            year_to_date.flow = consecutive.flow
-            and year_to_date.currency = consecutive.currency
-            and year_to_date.grain = consecutive.grain
-            and year_to_date.region_code = consecutive.region_code
-            and year_to_date.year = consecutive.year
+            {{ columns_equal('year_to_date', 'consecutive', series + ['year']) }}
             and year_to_date.month in (consecutive.month, consecutive.month - 1)
 ),
 

@@ -20,21 +20,16 @@ membership as (
     select * from {{ ref('int_partner_bloc_membership') }}
 ),
 
-declared_pairs as (
+-- nestings that hold always: the declared ones, and every country in the world
+nested_always as (
     select
         part_scope,
-        whole_scope,
-        cast(null as date) as valid_from,
-        cast(null as date) as valid_to
+        whole_scope
     from declared
-),
-
-country_in_world as (
+    union all
     select
         iso3 as part_scope,
-        'world' as whole_scope,
-        cast(null as date) as valid_from,
-        cast(null as date) as valid_to
+        'world' as whole_scope
     from countries
 ),
 
@@ -48,9 +43,12 @@ country_in_bloc as (
 ),
 
 unioned as (
-    select * from declared_pairs
-    union all
-    select * from country_in_world
+    select
+        part_scope,
+        whole_scope,
+        cast(null as date) as valid_from,
+        cast(null as date) as valid_to
+    from nested_always
     union all
     select * from country_in_bloc
 )

@@ -41,66 +41,45 @@ usd_cny_mismatch as (
     where is_usd_cny_mismatch
 ),
 
+-- where each selected part's whole is: the same fact and currency but for one key column, which
+-- holds the whole's value (a scope that contains the part's at its period end, the product's
+-- parent group, or 'total' for exports and imports)
 scope_in_whole as (
     select
         part.figure_id,
-        whole.figure_id as whole_figure_id,
-        part.value_native,
-        whole.value_native as whole_value_native,
-        part.lower_bound_native,
-        whole.upper_bound_native as whole_upper_bound_native,
-        part.currency
+        nesting.whole_scope as partner_scope,
+        part.product,
+        part.flow
     from selected as part
     inner join nesting
         on
             part.partner_scope = nesting.part_scope
             and (nesting.valid_from is null or part.period_end >= nesting.valid_from)
             and (nesting.valid_to is null or part.period_end < nesting.valid_to)
-    inner join selected as whole
-        on
-            nesting.whole_scope = whole.partner_scope
-            and {{ same_fact('part', 'whole', except=['partner_scope']) }}
-            and part.currency = whole.currency
 ),
 
 product_in_parent as (
     select
         part.figure_id,
-        whole.figure_id as whole_figure_id,
-        part.value_native,
-        whole.value_native as whole_value_native,
-        part.lower_bound_native,
-        whole.upper_bound_native as whole_upper_bound_native,
-        part.currency
+        part.partner_scope,
+        products.parent_product as product,
+        part.flow
     from selected as part
     inner join products
         on part.product = products.product
-    inner join selected as whole
-        on
-            products.parent_product = whole.product
-            and {{ same_fact('part', 'whole', except=['product']) }}
-            and part.currency = whole.currency
 ),
 
 flow_in_total as (
     select
-        part.figure_id,
-        whole.figure_id as whole_figure_id,
-        part.value_native,
-        whole.value_native as whole_value_native,
-        part.lower_bound_native,
-        whole.upper_bound_native as whole_upper_bound_native,
-        part.currency
-    from selected as part
-    inner join selected as whole
-        on
-            whole.flow = 'total'
-            and {{ same_fact('part', 'whole', except=['flow']) }}
-            and part.currency = whole.currency
-    where part.flow in ('export', 'import')
+        figure_id,
+        partner_scope,
+        product,
+        'total' as flow
+    from selected
+    where flow in ('export', 'import')
 ),
 
-parts_and_wholes as (
+wholes_of_parts as (
     select * from scope_in_whole
     union all
     select * from product_in_parent
@@ -110,15 +89,22 @@ parts_and_wholes as (
 
 part_exceeds_whole as (
     select
-        figure_id,
+        part.figure_id,
         'part_exceeds_whole' as rule_code,
-        min(whole_figure_id) as compared_figure_id,
-        max(value_native) as observed_value,
-        min(whole_value_native) as expected_value,
-        max(currency) as compared_currency
-    from parts_and_wholes
-    where lower_bound_native > whole_upper_bound_native
-    group by figure_id
+        min(whole.figure_id) as compared_figure_id,
+        max(part.value_native) as observed_value,
+        min(whole.value_native) as expected_value,
+        max(part.currency) as compared_currency
+    from wholes_of_parts
+    inner join selected as part
+        on wholes_of_parts.figure_id = part.figure_id
+    inner join selected as whole
+        on
+            {{ columns_equal('wholes_of_parts', 'whole', ['partner_scope', 'product', 'flow']) }}
+            and {{ same_fact('part', 'whole', except=['partner_scope', 'product', 'flow']) }}
+            and part.currency = whole.currency
+    where part.lower_bound_native > whole.upper_bound_native
+    group by part.figure_id
 ),
 
 ytd_decreasing as (
@@ -132,11 +118,7 @@ ytd_decreasing as (
     from selected as later
     inner join selected as earlier
         on
-            later.region_code = earlier.region_code
-            and later.year = earlier.year
-            and later.flow = earlier.flow
-            and later.partner_scope = earlier.partner_scope
-            and later.product = earlier.product
+            {{ columns_equal('later', 'earlier', ['region_code', 'year', 'flow', 'partner_scope', 'product']) }}
             and later.currency = earlier.currency
             and earlier.month_start = 1
             and later.month_end > earlier.month_end

@@ -21,38 +21,29 @@ facts as (
 ),
 
 press as (
-    select * from {{ ref('int_region_trade_ytd') }}
-    where partner_scope = 'world' and product = 'all' and figure_id_cny is not null
+    select * from {{ ref('int_region_table_press_figures') }}
 ),
 
 press_figures as (
     select * from {{ ref('int_published_figures_normalised') }}
 ),
 
+-- one row per printed cell: the month, and the year to date
 cells as (
-    select
-        region_code,
-        region_level,
-        parent_region_code,
-        year,
-        month,
-        flow,
-        'month' as measure,
-        value_month_cny as value_cny,
-        month_as_printed as value_as_printed
-    from facts
-    union all
-    select
-        region_code,
-        region_level,
-        parent_region_code,
-        year,
-        month,
-        flow,
-        'ytd' as measure,
-        value_ytd_cny as value_cny,
-        ytd_as_printed as value_as_printed
-    from facts
+    {% for measure in ['month', 'ytd'] %}
+        select
+            region_code,
+            region_level,
+            parent_region_code,
+            year,
+            month,
+            flow,
+            '{{ measure }}' as measure,
+            value_{{ measure }}_cny as value_cny,
+            {{ measure }}_as_printed as value_as_printed
+        from facts
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 provinces_sum as (
@@ -85,11 +76,7 @@ provinces_vs_national as (
         || ' rounding of 31 cells (16 万元) from the national total.' as explanation
     from cells as national_cell
     inner join provinces_sum
-        on
-            national_cell.year = provinces_sum.year
-            and national_cell.month = provinces_sum.month
-            and national_cell.flow = provinces_sum.flow
-            and national_cell.measure = provinces_sum.measure
+        on {{ columns_equal('national_cell', 'provinces_sum', ['year', 'month', 'flow', 'measure']) }}
     where
         national_cell.region_level = 'national'
         and (provinces_sum.provinces <> 31 or abs(national_cell.value_cny - provinces_sum.provinces_cny) > 160000)
@@ -112,12 +99,12 @@ flow_sums as (
     from cells as total
     inner join cells as exports
         on
-            total.region_code = exports.region_code and total.year = exports.year
-            and total.month = exports.month and total.measure = exports.measure and exports.flow = 'export'
+            {{ columns_equal('total', 'exports', ['region_code', 'year', 'month', 'measure']) }}
+            and exports.flow = 'export'
     inner join cells as imports
         on
-            total.region_code = imports.region_code and total.year = imports.year
-            and total.month = imports.month and total.measure = imports.measure and imports.flow = 'import'
+            {{ columns_equal('total', 'imports', ['region_code', 'year', 'month', 'measure']) }}
+            and imports.flow = 'import'
     where
         total.flow = 'total'
         and abs(total.value_cny - exports.value_cny - imports.value_cny) > 15000
@@ -162,8 +149,8 @@ part_exceeds as (
     from cells as part
     inner join cells as province
         on
-            part.parent_region_code = province.region_code and part.year = province.year
-            and part.month = province.month and part.flow = province.flow and part.measure = province.measure
+            part.parent_region_code = province.region_code
+            and {{ columns_equal('part', 'province', ['year', 'month', 'flow', 'measure']) }}
     where
         part.region_level not in ('national', 'province')
         and part.value_cny > province.value_cny
@@ -208,26 +195,22 @@ table_issues as (
 
 press_vs_table as (
     select
-        press.figure_id_cny as figure_id,
+        press.press_figure_id as figure_id,
         'press_vs_official_table' as rule_code,
         'grt:' || cast(facts.year as {{ dbt.type_string() }}) || '-'
         || lpad(cast(facts.month as {{ dbt.type_string() }}), 2, '0') || ':' || facts.region_code
         || ':' || facts.flow || ':ytd' as compared_figure_id,
-        press.value_cny as observed_value,
+        press.press_value_cny as observed_value,
         facts.value_ytd_cny as expected_value,
         'The GACC region table prints ' || facts.ytd_as_printed || ' 万元 for this period, outside the'
         || ' rounding of the press figure; the table is published, the press figure kept for comparison.'
             as explanation
     from press
     inner join facts
-        on
-            press.region_code = facts.region_code
-            and press.year = facts.year
-            and press.month_end = facts.month
-            and press.flow = facts.flow
+        on {{ columns_equal('press', 'facts', ['region_code', 'year', 'month', 'flow']) }}
     where
-        facts.value_ytd_cny < coalesce(press.lower_bound_cny, press.value_cny) - 5000
-        or facts.value_ytd_cny > coalesce(press.upper_bound_cny, press.value_cny) + 5000
+        facts.value_ytd_cny < coalesce(press.press_lower_bound_cny, press.press_value_cny) - 5000
+        or facts.value_ytd_cny > coalesce(press.press_upper_bound_cny, press.press_value_cny) + 5000
 ),
 
 described_table as (

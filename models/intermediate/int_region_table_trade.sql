@@ -31,21 +31,20 @@ latest as (
     select table_rows.*
     from table_rows
     inner join vintages
-        on
-            table_rows.year = vintages.year
-            and table_rows.month = vintages.month
-            and table_rows.vintage = vintages.vintage
+        on {{ columns_equal('table_rows', 'vintages', ['year', 'month', 'vintage']) }}
 ),
 
-ytd_fx as (
+-- the month's rate, and the mean of the monthly rates from January to it
+month_fx as (
     select
         later.year,
         later.month,
+        cast(later.cny_per_usd as double) as cny_per_usd_month,
         avg(cast(earlier.cny_per_usd as double)) as cny_per_usd_ytd
     from fx_monthly as later
     inner join fx_monthly as earlier
         on later.year = earlier.year and later.month >= earlier.month
-    group by later.year, later.month
+    group by later.year, later.month, later.cny_per_usd
 ),
 
 placed as (
@@ -62,18 +61,16 @@ placed as (
         cast(latest.yoy_pct_reported as double) as yoy_pct_reported,
         latest.month_as_printed,
         latest.ytd_as_printed,
-        cast(fx_monthly.cny_per_usd as double) as cny_per_usd_month,
-        cast(ytd_fx.cny_per_usd_ytd as double) as cny_per_usd_ytd,
+        month_fx.cny_per_usd_month,
+        month_fx.cny_per_usd_ytd,
         latest.vintage,
         latest.source_file,
         latest.line_number
     from latest
     inner join places
         on latest.place_as_printed = places.name_as_printed
-    left join fx_monthly
-        on latest.year = fx_monthly.year and latest.month = fx_monthly.month
-    left join ytd_fx
-        on latest.year = ytd_fx.year and latest.month = ytd_fx.month
+    left join month_fx
+        on latest.year = month_fx.year and latest.month = month_fx.month
 ),
 
 compared as (

@@ -13,8 +13,7 @@ facts as (
 ),
 
 press as (
-    select * from {{ ref('int_region_trade_ytd') }}
-    where partner_scope = 'world' and product = 'all' and figure_id_cny is not null
+    select * from {{ ref('int_region_table_press_figures') }}
 ),
 
 regions as (
@@ -39,19 +38,15 @@ final as (
         facts.yoy_pct_computed,
         facts.prior_year_ytd_cny as prior_year_value_cny,
         facts.implied_prior_year_ytd_cny as implied_prior_year_value_cny,
-        press.figure_id_cny as press_figure_id,
-        press.value_cny as press_value_cny,
+        press.press_figure_id,
+        press.press_value_cny,
         facts.vintage,
         facts.source_file
     from facts
     inner join regions
         on facts.region_code = regions.region_code
     left join press
-        on
-            facts.region_code = press.region_code
-            and facts.year = press.year
-            and facts.month = press.month_end
-            and facts.flow = press.flow
+        on {{ columns_equal('facts', 'press', ['region_code', 'year', 'month', 'flow']) }}
 )
 
 select * from final

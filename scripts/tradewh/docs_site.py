@@ -12,7 +12,6 @@ name, so the catalog name dbt expects is the same) and points dbt at the copy.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from tradewh.cli import output_arguments
 from tradewh.dbt import DbtError, run_dbt
 from tradewh.publish import build_label, build_stamp
 
@@ -113,10 +113,9 @@ def build_docs_site(warehouse: Path, out_dir: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file (not modified)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: docs/ beside the warehouse)")
-    args = parser.parse_args(argv)
+    args = output_arguments(
+        argv, __doc__, warehouse_help="the published DuckDB file (not modified)", default_folder="docs"
+    )
     try:
         page = build_docs_site(args.warehouse, args.out)
     except (FileNotFoundError, DbtError) as exc:

@@ -12,7 +12,6 @@ removes: ``tradewh.leftovers``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
+from tradewh.cli import output_arguments
 from tradewh.publish import build_stamp
 
 MARTS_SCHEMA = "marts"
@@ -121,10 +121,9 @@ def _literal(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", type=Path, required=True, help="the DuckDB file to export (opened read-only)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: parquet/ beside the warehouse)")
-    args = parser.parse_args(argv)
+    args = output_arguments(
+        argv, __doc__, warehouse_help="the DuckDB file to export (opened read-only)", default_folder="parquet"
+    )
     try:
         exported = export_marts(args.warehouse, args.out)
     except (FileNotFoundError, RuntimeError, duckdb.Error) as exc:

@@ -39,6 +39,36 @@ LINE_IN_DUCKDB_ERROR = re.compile(r"CSV Error on Line: (\d+)")
 HS_LENGTHS = (2, 4, 6, 8)
 
 
+@dataclass(frozen=True)
+class CodeLookup:
+    """A coded dimension checked against its reference seed: ``column`` of the rows must be a key of
+    the ``lookup`` table (loaded from ``where_listed``, under the same column name)."""
+
+    dimension: str
+    column: str
+    lookup: str
+    reason: str
+    where_listed: str
+
+
+CODE_LOOKUPS = (
+    CodeLookup(
+        "partner",
+        "gacc_partner_code",
+        "lookup_partner",
+        "unknown partner code",
+        "seeds/reference/ref_gacc_partners.csv",
+    ),
+    CodeLookup(
+        "region",
+        "registration_code",
+        "lookup_region",
+        "unknown province code",
+        "seeds/reference/ref_regions.csv (2-digit codes such as '65')",
+    ),
+)
+
+
 @dataclass
 class Period:
     """The months of a query: one month, or a cumulative range within one year."""
@@ -499,28 +529,9 @@ def refuse_with_details(con: duckdb.DuckDBPyConnection, parts: Sequence[Part], l
     if "commodity" in layout.dimensions:
         located("not regexp_full_match(hs_code, '[0-9]+')", "hs_code", "not an HS code (digits only):")
         _hs_length_problems(con, names, problems)
-    if "partner" in layout.dimensions:
-        _unknown_code_problems(
-            con,
-            names,
-            layout,
-            problems,
-            column="gacc_partner_code",
-            lookup="lookup_partner",
-            reason="unknown partner code",
-            where_listed="seeds/reference/ref_gacc_partners.csv",
-        )
-    if "region" in layout.dimensions:
-        _unknown_code_problems(
-            con,
-            names,
-            layout,
-            problems,
-            column="registration_code",
-            lookup="lookup_region",
-            reason="unknown province code",
-            where_listed="seeds/reference/ref_regions.csv (2-digit codes such as '65')",
-        )
+    for code_lookup in CODE_LOOKUPS:
+        if code_lookup.dimension in layout.dimensions:
+            _unknown_code_problems(con, names, layout, problems, code_lookup)
     if "trade_mode" in layout.dimensions:
         located("trade_mode_code = ''", "trade_mode_code", "empty trade mode code:")
     problems.extend(_duplicate_problems(con, names, layout))
@@ -574,26 +585,19 @@ def _hs_length_problems(con: duckdb.DuckDBPyConnection, names: dict[int, str], p
 
 
 def _unknown_code_problems(
-    con: duckdb.DuckDBPyConnection,
-    names: dict[int, str],
-    layout: Layout,
-    problems: list[str],
-    *,
-    column: str,
-    lookup: str,
-    reason: str,
-    where_listed: str,
+    con: duckdb.DuckDBPyConnection, names: dict[int, str], layout: Layout, problems: list[str], code_lookup: CodeLookup
 ) -> None:
-    key = "gacc_partner_code" if lookup == "lookup_partner" else "registration_code"
+    column, lookup = code_lookup.column, code_lookup.lookup
     rows = con.execute(
         f"""
         select {column}, first(file_index order by file_index, line_no), first(line_no order by file_index, line_no),
             count(*)
-        from located_rows where {column} not in (select {key} from {lookup}) group by 1 order by 1
+        from located_rows where {column} not in (select {column} from {lookup}) group by 1 order by 1
         """
     ).fetchall()
     problems.extend(
-        f"{names[f]}: line {line}, column {layout.label(column)}: {reason} {code!r} ({n} rows; see {where_listed})"
+        f"{names[f]}: line {line}, column {layout.label(column)}: {code_lookup.reason} {code!r} "
+        f"({n} rows; see {code_lookup.where_listed})"
         for code, f, line, n in rows
     )
 

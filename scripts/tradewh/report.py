@@ -14,7 +14,6 @@ Adding a section: a report model, ``charts/<anchor>.vl.json`` (optional), ``sect
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -27,6 +26,7 @@ import jinja2
 import vl_convert
 from markupsafe import Markup
 
+from tradewh.cli import output_arguments
 from tradewh.export import read_only_connection
 from tradewh.report_format import FILTERS
 
@@ -188,10 +188,9 @@ def build_report(warehouse: Path, out_dir: Path | None = None) -> tuple[Path, Re
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", type=Path, required=True, help="the DuckDB file to report on (read-only)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: report/ beside the warehouse)")
-    args = parser.parse_args(argv)
+    args = output_arguments(
+        argv, __doc__, warehouse_help="the DuckDB file to report on (read-only)", default_folder="report"
+    )
     try:
         page, report = build_report(args.warehouse, args.out)
     except (FileNotFoundError, duckdb.Error) as exc:

@@ -28,11 +28,7 @@ shares as (
     from ytd as part
     inner join ytd as world
         on
-            part.region_code = world.region_code
-            and part.year = world.year
-            and part.month_end = world.month_end
-            and part.flow = world.flow
-            and part.product = world.product
+            {{ columns_equal('part', 'world', ['region_code', 'year', 'month_end', 'flow', 'product']) }}
             and world.partner_scope = 'world'
     where
         part.partner_scope != 'world'
