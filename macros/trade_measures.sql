@@ -190,3 +190,13 @@
 
     select * from kept
 {%- endmacro %}
+
+{#-
+    What a detail mart sums: the published GACC rows (int_gacc_trade_rows_published) of the
+    months to refresh (gacc_refreshed_rows, all of them in a full build), from the queries with
+    `dimension`, one grain per region-month (gacc_rows_of_one_grain). Used as the body of a CTE.
+-#}
+{% macro gacc_published_rows_of_one_grain(dimension, landing) -%}
+    {%- set refreshed = gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), landing) -%}
+    {{ gacc_rows_of_one_grain('(' ~ refreshed ~ ') as refreshed', dimension) }}
+{%- endmacro %}

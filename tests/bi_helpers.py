@@ -110,6 +110,20 @@ def wait_until(predicate, timeout: float) -> bool:
     return predicate()
 
 
+def run_make(target: str, warehouse: Path) -> subprocess.CompletedProcess[str]:
+    """`make <target> WAREHOUSE=<warehouse>` as a user runs it (no DBT_* variables of the test
+    session), its output captured."""
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"WAREHOUSE={warehouse}"],
+        cwd=PROJECT_ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("DBT_")},
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+
+
 def shared_build(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     """Run `make build WAREHOUSE=<tmp>` once per session while a holding and a polling reader query it.
 
@@ -130,18 +144,9 @@ def shared_build(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     readers = {mode: start_reader(warehouse, mode, root) for mode in ("hold", "poll")}
     time.sleep(1.0)  # both readers are querying the first build
     assert all(proc.poll() is None for proc, _, _ in readers.values()), "a reader died before the build started"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     started = time.monotonic()
     try:
-        proc = subprocess.run(
-            ["make", "--no-print-directory", "build", f"WAREHOUSE={warehouse}"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = run_make("build", warehouse)
         seconds = time.monotonic() - started
         if proc.returncode == 0:
             # let the polling reader see the new build a few times and the holder keep going after the swap

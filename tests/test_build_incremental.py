@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import stat
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from bi_helpers import require_build, shared_build
+from bi_helpers import require_build, run_make, shared_build
 from gacc_helpers import FIXTURES
 from gacc_helpers import SELECTION as DETAIL_SELECTION
 from tradewh import PROJECT_ROOT
@@ -332,16 +330,7 @@ def test_make_build_with_nothing_changed_says_so_and_leaves_the_published_file_u
     warehouse = tmp_path / build.warehouse.name
     shutil.copy2(build.warehouse, warehouse)  # mode 0444 kept; the shared build stays as it was
     before, stat_before = sha256(warehouse), warehouse.stat()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
-    proc = subprocess.run(
-        ["make", "--no-print-directory", "build", f"WAREHOUSE={warehouse}"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = run_make("build", warehouse)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "nothing changed since the published build" in proc.stdout, proc.stdout
     assert "dbt build" not in proc.stdout, "dbt did not run"

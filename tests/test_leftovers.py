@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from bi_helpers import tiny_staging, wait_until
+from bi_helpers import run_make, tiny_staging, wait_until
 from tradewh import PROJECT_ROOT
 from tradewh import build as build_module
 from tradewh.export import STAMP, export_marts
@@ -69,13 +69,7 @@ def run_until_killed(step: str, call: str, tmp_path: Path) -> None:
 
 
 def make_clean(warehouse: Path) -> str:
-    proc = subprocess.run(
-        ["make", "--no-print-directory", "clean", f"WAREHOUSE={warehouse}"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_make("clean", warehouse)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

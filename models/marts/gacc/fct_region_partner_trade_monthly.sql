@@ -11,13 +11,9 @@
 
 with
 
-refreshed as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), landing) }}
-),
-
--- only queries with a partner column, one grain per region-month (no double counting)
+-- the months to refresh, from queries with a partner column, one grain per region-month
 published as (
-    {{ gacc_rows_of_one_grain('refreshed', 'partner') }}
+    {{ gacc_published_rows_of_one_grain('partner', landing) }}
 ),
 
 -- partners without an ISO3 (701 unknown, 702 international organisations, 999) are left out

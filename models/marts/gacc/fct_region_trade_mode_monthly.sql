@@ -9,13 +9,9 @@
 
 with
 
-refreshed as (
-    {{ gacc_refreshed_rows(ref('int_gacc_trade_rows_published'), landing) }}
-),
-
--- only queries with a trade_mode column, one grain per region-month (no double counting)
+-- the months to refresh, from queries with a trade_mode column, one grain per region-month
 published as (
-    {{ gacc_rows_of_one_grain('refreshed', 'trade_mode') }}
+    {{ gacc_published_rows_of_one_grain('trade_mode', landing) }}
 ),
 
 trade_modes as (
