@@ -4,6 +4,8 @@ zone byte-for-byte as it was. Bad inputs are derived from the real samples (test
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gacc_helpers import dbt_detail, snapshot
+from gacc_helpers import FIXTURES, dbt_detail, snapshot
 from tradewh import PROJECT_ROOT
 from tradewh.ingest_common import IngestError
 from tradewh.ingest_gacc import ingest_gacc
@@ -151,3 +153,25 @@ def test_a_retraction_publishes_the_earlier_vintage_again(tmp_path: Path) -> Non
     assert january() == 25_878_542_731
     with pytest.raises(IngestError, match="already retracted"):
         retract(landing, str(revised.path), reason="again")
+
+
+def test_landing_events_land_in_the_order_of_their_times_even_when_the_clock_goes_back(tmp_path: Path) -> None:
+    """A build's high-water mark (macros/gacc_incremental.sql) must never pass over an event that
+    lands later: each vintage and retraction is stamped after every event already landed."""
+    landing = tmp_path / "landing"
+    later = dt.datetime(2031, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+    first = ingest_gacc(
+        [FIXTURES / "export_2020-01_usd.csv"], flow="export", period="2020-01", currency="usd", root=landing, now=later
+    )
+    second = ingest_gacc(
+        [FIXTURES / "export_2020-02_usd.csv"], flow="export", period="2020-02", currency="usd", root=landing,
+        now=later - dt.timedelta(days=30),
+    )  # fmt: skip
+    withdrawn, _ = retract(landing, str(second.path), "test", now=later - dt.timedelta(days=60))
+    (retraction,) = landing.glob("gacc_retractions/**/*.parquet")
+    stamps = [first.path.name[:22], second.path.name[:22], retraction.name[:22]]
+    assert stamps[0] == "20310501T120000000000Z"
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3, stamps
+    manifest = json.loads((second.path / "_vintage.json").read_text(encoding="utf-8"))
+    assert manifest["ingested_at"].startswith("2031-05-01T12:00:00.000001"), "the manifest says the same time"
+    assert withdrawn == second.path

@@ -78,6 +78,20 @@ def existing_vintages(directory: Path) -> list[Path]:
     return sorted(path for path in directory.iterdir() if path.is_dir() and VINTAGE_DIR.match(path.name))
 
 
+def landing_stamp(root: Path, now: dt.datetime | None = None) -> dt.datetime:
+    """The landing time of a new vintage or retraction (UTC): ``now``, or the current time, but
+    always after every landing event already in ``root``, so that events land in the order of
+    their times even if the clock was set back. Call it under the landing lock."""
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    names = [path.name for path in root.glob("gacc/*/*/*/*/*")]
+    names += [path.stem for path in root.glob(f"{RETRACTIONS_DIR}/*/*/*/*/*.parquet")]
+    newest = max((match["stamp"] for name in names if (match := VINTAGE_DIR.match(name))), default=None)
+    if newest is not None:
+        after = dt.datetime.strptime(newest, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.timezone.utc)
+        stamp = max(stamp, after + dt.timedelta(microseconds=1))
+    return stamp
+
+
 def published_vintage(root: Path, directory: Path) -> Path | None:
     """The latest vintage of a partition that is not retracted."""
     withdrawn = retracted_hashes(root, directory)
@@ -173,8 +187,9 @@ def land(
     """Move the staged vintage directory into its partition under the lock (see the module docstring).
 
     The vintage's landing time (its directory name, its manifest's ``ingested_at``) is taken under
-    the lock, so vintages land in the order of their times: a build's high-water mark
-    (macros/gacc_incremental.sql) never passes over a vintage that lands later.
+    the lock and after every event already landed (``landing_stamp``), so vintages land in the
+    order of their times: a build's high-water mark (macros/gacc_incremental.sql) never passes
+    over a vintage that lands later.
     """
     for path in stage.iterdir():
         with path.open("rb") as handle:
@@ -186,7 +201,7 @@ def land(
             result.status, result.path = "unchanged", same
             return
         _revision_check(root, target_dir, result, len(parts), revision)
-        ingested_at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        ingested_at = landing_stamp(root, now)
         write_manifest(stage, result, query, parts, ingested_at)
         with (stage / MANIFEST).open("rb") as handle:
             os.fsync(handle.fileno())
@@ -271,7 +286,7 @@ def retract(root: Path, key: str, reason: str, now: dt.datetime | None = None) -
     with locked(root):
         if digest in retracted_hashes(root, partition):
             raise IngestError(f"{vintage}: already retracted")
-        stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        stamp = landing_stamp(root, now)
         target = retraction_dir(root, partition)
         target.mkdir(parents=True, exist_ok=True)
         final = target / f"{stamp:%Y%m%dT%H%M%S%f}Z_{digest}.parquet"
