@@ -9,6 +9,11 @@
 
 {{ gacc_incremental_config(unique_key='period') }}
 {%- set landing = gacc_landing_state() %}
+{#- a vintage: one landed query (its content hash) for one province, with what identifies the query -#}
+{%- set vintage_key = [
+    'query_hash', 'region_code', 'flow', 'period', 'period_kind', 'year',
+    'currency', 'grain', 'dimensions', 'complete_dimensions',
+] %}
 
 with
 
@@ -26,34 +31,15 @@ retractions as (
 
 vintages as (
     select
-        query_hash,
-        region_code,
-        flow,
-        period,
-        period_kind,
-        year,
+        {{ vintage_key | join(',\n        ') }},
         min(month_from) as month_from,
         max(month) as month,
-        currency,
-        grain,
-        dimensions,
-        complete_dimensions,
         min(ingested_at) as ingested_at,
         min(landing_file) as landing_file,
         count(*) as row_count,
         cast(sum(value_in_query_currency) as decimal(38, 2)) as value_total_in_query_currency
     from query_rows
-    group by
-        query_hash,
-        region_code,
-        flow,
-        period,
-        period_kind,
-        year,
-        currency,
-        grain,
-        dimensions,
-        complete_dimensions
+    group by {{ vintage_key | join(', ') }}
 ),
 
 with_retractions as (
