@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tradewh.dbt import run_dbt
 from tradewh.ingest_gacc import IngestResult, ingest_gacc
+from tradewh.spark_compare import FIXTURES_COMPLETE, land_fixtures
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gacc"
 MARTS = [
@@ -37,7 +38,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
-COMPLETE = ["partner", "trade_mode", "region"]  # the hand-made fixtures stand for whole queries in these
+COMPLETE = list(FIXTURES_COMPLETE)  # the hand-made fixtures stand for whole queries in these
 
 
 def ingest_fixture(
@@ -55,19 +56,14 @@ def land(landing: Path, files: list[str], flow: str, period: str, currency: str 
     return ingest_fixture(landing, files, flow, period, currency, **options).status
 
 
-EXPORT_JULY_2023 = ["export_2023-07_usd_part1.csv", "export_2023-07_usd_part2.csv"]
 REVISED_EXPORT_JULY_2023 = ["revised_export_2023-07_usd_part1.csv", "revised_export_2023-07_usd_part2.csv"]
 
 
 def land_fixture_months(landing: Path) -> IngestResult:
-    """Land the fixture queries the detail marts are tested on: export July 2023 in US dollars (two
-    parts, UTF-8 with BOM and GBK), import July 2023 in yuan (GBK), export January and February
-    2020 in US dollars. Returns the result of export July 2023 (its status and content hash)."""
-    export_july = ingest_fixture(landing, EXPORT_JULY_2023, "export", "2023-07")
-    land(landing, ["import_2023-07_cny.csv"], "import", "2023-07", "cny")
-    for month in ("2020-01", "2020-02"):
-        land(landing, [f"export_{month}_usd.csv"], "export", month)
-    return export_july
+    """Land the fixture queries the detail marts are tested on, without the July revision
+    (tradewh.spark_compare.land_fixtures, which make test-spark lands too). Returns the result of
+    export July 2023 (its status and content hash)."""
+    return land_fixtures(landing, revised=False)
 
 
 def dbt_detail(tmp: Path, landing: Path, *args: str, command: str = "build") -> str:

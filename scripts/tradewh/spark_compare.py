@@ -15,8 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tradewh import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from tradewh.ingest_gacc_land import IngestResult
 
 REL_TOL = 1e-9
 # Below this, two numbers are equal whatever their ratio (0 vs 1e-15 after a different summation
@@ -308,30 +312,33 @@ class CheckLayout:
         return self.root / "spark-export"
 
 
-def land_fixtures(landing: Path) -> None:
-    """The GACC test fixtures (tests/fixtures/gacc), landed as tests/test_ingest_marts.py lands
-    them: a first and a revised vintage of export 2023-07, import 2023-07 in yuan, export 2020-01
-    and 2020-02, each declared complete in partners, trade modes and regions (the hand-made
-    fixtures stand for whole queries). The detail marts then have rows to compare, the bloc mart
-    included, a revision and both currencies."""
+FIXTURES_COMPLETE = ("partner", "trade_mode", "region")
+"""The hand-made GACC fixtures stand for whole queries in these dimensions (--complete)."""
+
+
+def land_fixtures(landing: Path, *, revised: bool = True) -> IngestResult:
+    """The GACC test fixtures (tests/fixtures/gacc), each declared complete in FIXTURES_COMPLETE:
+    export July 2023 in US dollars (two parts, UTF-8 with BOM and GBK), then, if ``revised``, its
+    revision; import July 2023 in yuan (GBK); export January and February 2020. The detail marts
+    then have rows to compare, the bloc mart included, a revision and both currencies. Returns the
+    result of the first export July 2023 vintage (its status and content hash)."""
     from tradewh.ingest_gacc import ingest_gacc
 
     fixtures = PROJECT_ROOT / "tests" / "fixtures" / "gacc"
-    complete = ["partner", "trade_mode", "region"]
-    july = {"flow": "export", "period": "2023-07", "currency": "usd", "root": landing, "complete": complete}
-    ingest_gacc([fixtures / "export_2023-07_usd_part1.csv", fixtures / "export_2023-07_usd_part2.csv"], **july)
-    ingest_gacc(
-        [fixtures / "revised_export_2023-07_usd_part1.csv", fixtures / "revised_export_2023-07_usd_part2.csv"], **july
-    )
-    ingest_gacc(
-        [fixtures / "import_2023-07_cny.csv"],
-        flow="import", period="2023-07", currency="cny", root=landing, complete=complete,
-    )  # fmt: skip
+
+    def land(files: list[str], flow: str, period: str, currency: str = "usd") -> IngestResult:
+        paths = [fixtures / name for name in files]
+        return ingest_gacc(
+            paths, flow=flow, period=period, currency=currency, root=landing, complete=list(FIXTURES_COMPLETE)
+        )
+
+    first = land(["export_2023-07_usd_part1.csv", "export_2023-07_usd_part2.csv"], "export", "2023-07")
+    if revised:
+        land(["revised_export_2023-07_usd_part1.csv", "revised_export_2023-07_usd_part2.csv"], "export", "2023-07")
+    land(["import_2023-07_cny.csv"], "import", "2023-07", "cny")
     for month in ("2020-01", "2020-02"):
-        ingest_gacc(
-            [fixtures / f"export_{month}_usd.csv"],
-            flow="export", period=month, currency="usd", root=landing, complete=complete,
-        )  # fmt: skip
+        land([f"export_{month}_usd.csv"], "export", month)
+    return first
 
 
 def dbt_commands(with_tests: bool) -> list[list[str]]:
